@@ -1,0 +1,70 @@
+/*
+ * contactsync.c — module initialisation and settings.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "utils/guc.h"
+
+#include "contactsync.h"
+
+PG_MODULE_MAGIC;
+
+/* contactsync.default_region: region for national numbers ('' = none). */
+char	   *cs_default_region = NULL;
+
+void		_PG_init(void);
+
+/*
+ * Check hook of contactsync.default_region: an empty value or a region that
+ * libphonenumber knows, stored upper-case.
+ */
+static bool
+check_default_region(char **newval, void **extra, GucSource source)
+{
+	char	   *v = *newval;
+	char		up[8];
+	int			len;
+	int			i;
+
+	if (v == NULL || v[0] == '\0')
+		return true;
+	len = strlen(v);
+	if (len >= (int) sizeof(up))
+	{
+		GUC_check_errdetail("\"%s\" is not a region code.", v);
+		GUC_check_errhint("Use a two-letter ISO 3166-1 code such as \"TW\", or an empty string for none.");
+		return false;
+	}
+	for (i = 0; i < len; i++)
+		up[i] = pg_ascii_toupper((unsigned char) v[i]);
+	up[len] = '\0';
+	if (!cs_region_is_known(up))
+	{
+		GUC_check_errdetail("\"%s\" is not a region that libphonenumber supports.", v);
+		GUC_check_errhint("Use a two-letter ISO 3166-1 code such as \"TW\", or an empty string for none.");
+		return false;
+	}
+	/* Same length, so the upper-case form fits in place. */
+	memcpy(v, up, len);
+	return true;
+}
+
+/* Module load: define the settings. */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("contactsync.default_region",
+							   "Region used to read phone numbers written without a country code.",
+							   "A two-letter ISO 3166-1 code such as TW; empty means none. "
+							   "The region argument of a call and a workspace's default region take precedence.",
+							   &cs_default_region,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_default_region,
+							   NULL,
+							   NULL);
+	MarkGUCPrefixReserved("contactsync");
+}

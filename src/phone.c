@@ -1,0 +1,173 @@
+/*
+ * phone.c — phone normalisation: region resolution, the call into the
+ * libphonenumber wrapper, and the SQL function contactsync_normalize_phone.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "contactsync.h"
+#include "phone_lib.h"
+
+PG_FUNCTION_INFO_V1(contactsync_normalize_phone);
+PG_FUNCTION_INFO_V1(contactsync_region_code);
+
+/* The last region that was looked up and found known, to skip the lookup. */
+static char last_known_region[8] = "";
+
+/* Raise the error for a failure inside libphonenumber. */
+static void
+phone_library_failed(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+			 errmsg("libphonenumber failed"),
+			 errdetail("The phone number library raised an exception."),
+			 errhint("Check the server log and the installed libphonenumber package.")));
+}
+
+/*
+ * cs_region_is_known — whether `code` (upper-case) is a region libphonenumber
+ * supports.  Used by the GUC check hook, so it must not raise errors.
+ */
+bool
+cs_region_is_known(const char *code)
+{
+	return csp_region_known(code) == 1;
+}
+
+/*
+ * cs_resolve_region — the region a national number is read in.
+ *
+ * `region` (any case, `len` bytes) wins when given and non-empty; otherwise
+ * the contactsync.default_region setting.  Returns the upper-case code, or
+ * NULL when there is none.  An unknown code is a user error.
+ */
+const char *
+cs_resolve_region(const char *region, int len)
+{
+	static char buf[8];
+	int			i;
+	int			known;
+
+	if (region == NULL || len == 0)
+	{
+		if (cs_default_region == NULL || cs_default_region[0] == '\0')
+			return NULL;
+		return cs_default_region;
+	}
+
+	if (len >= (int) sizeof(buf))
+		goto unknown;
+	for (i = 0; i < len; i++)
+		buf[i] = pg_ascii_toupper((unsigned char) region[i]);
+	buf[len] = '\0';
+	if (strcmp(buf, last_known_region) == 0)
+		return buf;
+
+	known = csp_region_known(buf);
+	if (known < 0)
+		phone_library_failed();
+	if (known == 0)
+		goto unknown;
+	strlcpy(last_known_region, buf, sizeof(last_known_region));
+	return buf;
+
+unknown:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown region code \"%s\"", pnstrdup(region, Min(len, 64))),
+			 errdetail("A region is a two-letter ISO 3166-1 code that libphonenumber supports."),
+			 errhint("Use a code such as \"TW\", \"US\" or \"GB\", in any case.")));
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * Longest input handed to libphonenumber, after trimming white space: the
+ * library's own documented maximum input length.  Its parser takes time
+ * quadratic in the input length, so longer text is rejected here, unread.
+ */
+#define PHONE_MAX_INPUT 250
+
+/*
+ * cs_normalize_phone — E.164 of a valid number written in `region` (already
+ * resolved; NULL for none) into `out` (CS_E164_BUFSIZE bytes).
+ */
+CsPhoneResult
+cs_normalize_phone(const char *s, int len, const char *region, char *out)
+{
+	int			start,
+				end,
+				rc;
+
+	cs_trim_utf8(s, len, &start, &end);
+	if (end - start > PHONE_MAX_INPUT)
+		return CS_PHONE_INVALID;
+	rc = csp_normalize(s + start, (size_t) (end - start), region, out, CS_E164_BUFSIZE);
+
+	switch (rc)
+	{
+		case CSP_VALID:
+			return CS_PHONE_VALID;
+		case CSP_NEEDS_REGION:
+			return CS_PHONE_NEEDS_REGION;
+		case CSP_INVALID:
+			return CS_PHONE_INVALID;
+		default:
+			phone_library_failed();
+	}
+	return CS_PHONE_INVALID;	/* keep compiler quiet */
+}
+
+/*
+ * contactsync_normalize_phone(text, region text DEFAULT NULL) RETURNS text
+ *
+ * E.164 of a valid number, else NULL.  Not strict: a NULL region falls back
+ * to the contactsync.default_region setting.
+ */
+Datum
+contactsync_normalize_phone(PG_FUNCTION_ARGS)
+{
+	text	   *in;
+	const char *region = NULL;
+	char		out[CS_E164_BUFSIZE];
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	in = PG_GETARG_TEXT_PP(0);
+
+	if (!PG_ARGISNULL(1))
+	{
+		text	   *r = PG_GETARG_TEXT_PP(1);
+
+		region = cs_resolve_region(VARDATA_ANY(r), VARSIZE_ANY_EXHDR(r));
+	}
+	else
+		region = cs_resolve_region(NULL, 0);
+
+	if (cs_normalize_phone(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), region, out) != CS_PHONE_VALID)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(out));
+}
+
+/*
+ * contactsync_region_code(text) RETURNS text
+ *
+ * The canonical (upper-case) form of a region code, or an error when
+ * libphonenumber does not know it.  Used to validate settings.
+ */
+Datum
+contactsync_region_code(PG_FUNCTION_ARGS)
+{
+	text	   *r = PG_GETARG_TEXT_PP(0);
+	const char *code;
+
+	if (VARSIZE_ANY_EXHDR(r) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("region code must not be empty"),
+				 errhint("Use a code such as \"TW\", \"US\" or \"GB\".")));
+	code = cs_resolve_region(VARDATA_ANY(r), VARSIZE_ANY_EXHDR(r));
+	PG_RETURN_TEXT_P(cstring_to_text(code));
+}

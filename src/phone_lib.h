@@ -1,0 +1,38 @@
+/*
+ * phone_lib.h — the C ABI of phone_lib.cpp, the one C++ file.
+ *
+ * Every entry point catches every exception and reports through its return
+ * value; nothing here calls into PostgreSQL.
+ */
+#ifndef CONTACTSYNC_PHONE_LIB_H
+#define CONTACTSYNC_PHONE_LIB_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C"
+{
+#endif
+
+/* Return codes of the entry points below. */
+#define CSP_VALID			0	/* a valid number, E.164 written to out */
+#define CSP_INVALID			1	/* parsed or not, not a valid number */
+#define CSP_NEEDS_REGION	2	/* no country code and no region given */
+#define CSP_FAILURE		   -1	/* the library threw or could not start */
+
+/*
+ * Parse `input` (UTF-8, `len` bytes) as written in `region` (upper-case ISO
+ * code, or NULL/"" for none) and, if libphonenumber deems the number valid,
+ * write its E.164 form (NUL-terminated) to `out` of `outsize` bytes.
+ */
+extern int	csp_normalize(const char *input, size_t len, const char *region,
+						  char *out, size_t outsize);
+
+/* 1 if libphonenumber knows `region` (upper-case), 0 if not, -1 on failure. */
+extern int	csp_region_known(const char *region);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* CONTACTSYNC_PHONE_LIB_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages contactsync needs to build and test, when any
+# is missing; does nothing when all are present.  Needs root (or sudo) only
+# when something is missing.
+set -euo pipefail
+
+packages=(
+  make gcc g++ perl
+  postgresql-15 postgresql-server-dev-15 postgresql-contrib
+  libicu-dev libphonenumber-dev libprotobuf-dev
+  libipc-run-perl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "contactsync: installing missing packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

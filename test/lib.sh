@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Shared set-up for the demo and test commands: dependencies, build and
+# install, and a throwaway PostgreSQL 15 cluster on a private Unix socket.
+# Sourced, not run.
+
+: "${PG_CONFIG:=/usr/lib/postgresql/15/bin/pg_config}"
+export PG_CONFIG
+
+cs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Install what is missing, then build and install the extension.
+cs_setup() {
+  bash "$cs_root/test/deps.sh"
+  make -C "$cs_root" -s PG_CONFIG="$PG_CONFIG"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo make -C "$cs_root" -s install PG_CONFIG="$PG_CONFIG"
+}
+
+# The server refuses to run as root: as root, work as the postgres user in a
+# copy of the tree it owns.  Sets cs_work (the tree to run in) and cs_user.
+cs_prepare_work() {
+  cs_tmp=$(mktemp -d /tmp/contactsync.XXXXXX)
+  if [ "$(id -u)" -eq 0 ]; then
+    cs_user=postgres
+    mkdir -p "$cs_tmp/tree"
+    (cd "$cs_root" && tar --exclude=./.git -cf - .) | (cd "$cs_tmp/tree" && tar -xf -)
+    chown -R postgres "$cs_tmp"
+    cs_work="$cs_tmp/tree"
+  else
+    cs_user=$(id -un)
+    cs_work="$cs_root"
+  fi
+}
+
+# Run a command as the cluster's owner, in the work tree, with the PG*
+# settings of this shell.
+cs_run() {
+  if [ "$(id -u)" -eq 0 ]; then
+    local envs=("PATH=$PATH" "PG_CONFIG=$PG_CONFIG") v
+    for v in PGHOST PGPORT PGUSER PGDATABASE; do
+      [ -z "${!v:-}" ] || envs+=("$v=${!v}")
+    done
+    runuser -u "$cs_user" -- env "${envs[@]}" \
+      bash -c 'cd "$1" && shift && "$@"' _ "$cs_work" "$@"
+  else
+    (cd "$cs_work" && "$@")
+  fi
+}
+
+# Start a throwaway cluster: initdb (UTF-8) in the temp directory, listening
+# only on a Unix socket there.  cs_stop_cluster removes it.
+cs_start_cluster() {
+  local bindir
+  bindir=$("$PG_CONFIG" --bindir)
+  export PATH="$bindir:$PATH"
+  export PGHOST="$cs_tmp/sock" PGPORT=5432 PGDATABASE=postgres
+  cs_run mkdir -p "$PGHOST"
+  cs_run initdb -D "$cs_tmp/data" -E UTF8 --locale=C.UTF-8 -U postgres -A trust >/dev/null
+  cs_run pg_ctl -D "$cs_tmp/data" -l "$cs_tmp/server.log" -w \
+    -o "-c listen_addresses='' -c unix_socket_directories='$PGHOST' -c port=$PGPORT -c fsync=off -c max_prepared_transactions=10" \
+    start >/dev/null
+  export PGUSER=postgres
+  trap cs_stop_cluster EXIT
+}
+
+cs_stop_cluster() {
+  if [ -n "${cs_tmp:-}" ] && [ -d "$cs_tmp/data" ]; then
+    cs_run pg_ctl -D "$cs_tmp/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -n "${cs_tmp:-}" ] && [ "${CS_KEEP_TMP:-0}" != 1 ]; then
+    rm -rf "$cs_tmp"
+  fi
+}
