@@ -1,6 +1,8 @@
 -- contactsync_normalize_email: the email rules of SPEC §3 "Field rules".
 -- Each case names the rule it checks; the last query asserts every case.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+RESET client_min_messages;
 
 CREATE TEMP TABLE email_case (rule text, input text, expected text);
 INSERT INTO email_case VALUES

@@ -1,7 +1,9 @@
 -- The normalisers on hostile input: NULLs, empty strings, 1 MB strings,
 -- control characters, zero-width and Bidi characters, combining sequences,
 -- emoji.  None may crash; each returns NULL or a valid stored form.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+RESET client_min_messages;
 
 CREATE TEMP TABLE hostile (rule text, input text);
 INSERT INTO hostile VALUES

@@ -1,6 +1,8 @@
 -- contactsync_normalize_phone: E.164 of numbers libphonenumber deems valid,
 -- in every accepted written form, over many regions (SPEC §3).
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+RESET client_min_messages;
 
 CREATE TEMP TABLE phone_case (rule text, input text, region text, expected text);
 INSERT INTO phone_case VALUES

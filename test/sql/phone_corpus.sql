@@ -4,7 +4,9 @@
 -- the international dialling prefix), with and without a region, plus damaged
 -- forms.  The expected value of each case is computed by libphonenumber
 -- itself (test/corpus/phone_corpus.cc); the test command builds the file.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+RESET client_min_messages;
 
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set corpus_file :abs_srcdir '/corpus/phone_corpus.tsv'
