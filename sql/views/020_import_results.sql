@@ -1,0 +1,12 @@
+CREATE VIEW @extschema@.contactsync_import_results AS
+  SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace
+    FROM @extschema@.contactsync_import_row r;
+COMMENT ON VIEW @extschema@.contactsync_import_results IS
+  'Every staging row of every import: status (created, updated, unchanged, skipped, failed), contact, codes, message and warnings.';
+
+CREATE VIEW @extschema@.contactsync_import_failures AS
+  SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace, r.cells
+    FROM @extschema@.contactsync_import_row r
+   WHERE r.status OPERATOR(pg_catalog.=) ANY (ARRAY['failed', 'skipped']);
+COMMENT ON VIEW @extschema@.contactsync_import_failures IS
+  'The failed and skipped rows of every import, with their original cells keyed by column name (the Import Failure Report).';

@@ -1,0 +1,658 @@
+/*
+ * import.c — contactsync_import: argument checks, set-up, and the set-based
+ * phases that classify, match, merge and write the rows the staging reader
+ * validated into the work table.
+ *
+ * Every statement here runs under the function's pinned search_path
+ * (pg_catalog, pg_temp), so functions and operators resolve in pg_catalog
+ * only; the extension's tables are qualified with its schema and the work
+ * tables with pg_temp.  Identifiers in the SQL come from the channel tables,
+ * never from the caller; user values are parameters.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "contactsync.h"
+#include "import.h"
+
+PG_FUNCTION_INFO_V1(contactsync_import);
+
+#define WORK "pg_temp.contactsync_work"
+#define LOCK_CLASS 0x63730001	/* advisory lock class of workspace locks */
+
+/*
+ * cs_spi_exec — run one statement with parameters; `expected` is the SPI
+ * result code it must return.
+ */
+void
+cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
+			const char *nulls, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "contactsync statement failed (%s): %s", SPI_result_code_string(rc), sql);
+}
+
+/* Raise the misuse error for a bad enumerated argument. */
+static void
+bad_argument(const char *param, const char *value, const char *allowed)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s \"%s\"", param, value),
+			 errhint("Use %s.", allowed)));
+}
+
+/* A text argument as a C string, or the default when NULL. */
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *dflt)
+{
+	if (PG_ARGISNULL(n))
+		return dflt ? pstrdup(dflt) : NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static bool
+bool_arg(FunctionCallInfo fcinfo, int n, bool dflt)
+{
+	return PG_ARGISNULL(n) ? dflt : PG_GETARG_BOOL(n);
+}
+
+/* Whether s is one of the NULL-terminated list. */
+static bool
+one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The field a key reads on a channel, or an error: line_uid (line only),
+ * phone (whatsapp_mobile on whatsapp), email, customer_id, whatsapp_mobile
+ * (whatsapp only).
+ */
+static CsFieldId
+key_field(const char *key, const CsChannelDef *ch)
+{
+	bool		whatsapp = strcmp(ch->name, "whatsapp") == 0;
+
+	if (strcmp(key, "customer_id") == 0)
+		return CSF_CUSTOMER_ID;
+	if (strcmp(key, "email") == 0)
+		return CSF_EMAIL;
+	if (strcmp(key, "phone") == 0)
+		return whatsapp ? CSF_WHATSAPP_MOBILE : CSF_PHONE;
+	if (strcmp(key, "line_uid") == 0 && strcmp(ch->name, "line") == 0)
+		return CSF_LINE_UID;
+	if (strcmp(key, "whatsapp_mobile") == 0 && whatsapp)
+		return CSF_WHATSAPP_MOBILE;
+	if (strcmp(key, "line_uid") == 0 || strcmp(key, "whatsapp_mobile") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key \"%s\" is not allowed for channel %s", key, ch->name),
+				 errdetail("line_uid is a key of LINE imports only, whatsapp_mobile of WhatsApp imports only."),
+				 errhint("Use phone, email or customer_id, or name the channel with channel => ...")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown key \"%s\"", key),
+			 errhint("Use line_uid, phone, email, customer_id or whatsapp_mobile.")));
+	return CSF_NFIELDS;			/* keep compiler quiet */
+}
+
+/* Load the workspace's custom fields (active and archived). */
+static void
+load_custom_fields(CsImport *imp)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		vals[1] = {CStringGetTextDatum(imp->workspace)};
+	uint64		i;
+
+	cs_spi_exec(psprintf("SELECT identifier, type, status = 'active' FROM %s.contactsync_custom_field "
+						 "WHERE workspace = $1 ORDER BY identifier", imp->schema),
+				1, types, vals, NULL, SPI_OK_SELECT);
+	imp->ncustoms = (int) SPI_processed;
+	imp->customs = palloc0(sizeof(CsCustomField) * Max(imp->ncustoms, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+		char	   *type = SPI_getvalue(t, d, 2);
+		bool		isnull;
+
+		imp->customs[i].identifier = SPI_getvalue(t, d, 1);
+		imp->customs[i].type = strcmp(type, "number") == 0 ? 'n' :
+			strcmp(type, "date") == 0 ? 'd' :
+			strcmp(type, "datetime") == 0 ? 'D' : 't';
+		imp->customs[i].active = DatumGetBool(SPI_getbinval(t, d, 3, &isnull));
+	}
+}
+
+/* The workspace's default region, or NULL. */
+static char *
+workspace_region(CsImport *imp)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		vals[1] = {CStringGetTextDatum(imp->workspace)};
+
+	cs_spi_exec(psprintf("SELECT default_region FROM %s.contactsync_settings WHERE workspace = $1",
+						 imp->schema), 1, types, vals, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/* Create the work table the staging reader fills. */
+static void
+create_work_table(void)
+{
+	StringInfoData sql;
+	int			f;
+
+	if (OidIsValid(RelnameGetRelid("contactsync_work")))
+		cs_spi_exec("DROP TABLE pg_temp.contactsync_work", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	if (OidIsValid(RelnameGetRelid("contactsync_upd")))
+		cs_spi_exec("DROP TABLE pg_temp.contactsync_upd", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_work (rn int4 NOT NULL, st text, codes text[], msg text, keyv text");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		appendStringInfo(&sql, ", %s %s", cs_fields[f].name,
+						 f == CSF_TAGS ? "text[]" : f == CSF_BIRTHDAY ? "date" :
+						 f == CSF_CONSENT_AT ? "timestamptz" : "text");
+	appendStringInfoString(&sql, ", custom jsonb, cells jsonb, candidates bigint[], match_id bigint, "
+						   "action text, contact_id bigint, warnings text[], previous jsonb) ON COMMIT DROP");
+	cs_spi_exec(sql.data, 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+}
+
+/* SQL expression: the distinct elements of a text[] in first-seen order. */
+#define DEDUP(x) "ARRAY(SELECT u.t FROM pg_catalog.unnest(" x ") WITH ORDINALITY AS u(t, o) GROUP BY u.t ORDER BY pg_catalog.min(u.o))"
+
+/*
+ * The set-based phases: duplicates, matching, classification, merge and
+ * writes.  Parameters common to all statements: $1 workspace, $2 channel.
+ */
+static void
+run_phases(CsImport *imp)
+{
+	const CsChannelDef *ch = imp->channel;
+	const char *pk = cs_fields[ch->primary].name;
+	const char *keycol = (imp->key_field == ch->primary) ? "external_member_id" :
+		cs_fields[imp->key_field].name;
+	bool		insert_all = strcmp(imp->mode, "insert_all") == 0;
+	Oid			t2[2] = {TEXTOID, TEXTOID};
+	Datum		v2[2] = {CStringGetTextDatum(imp->workspace), CStringGetTextDatum(ch->name)};
+	StringInfoData sql;
+	int			f;
+
+	if (!insert_all)
+	{
+		/* Duplicate keys in the file. */
+		Oid			t[2] = {BOOLOID, TEXTOID};
+		Datum		v[2] = {BoolGetDatum(imp->on_duplicate_last), CStringGetTextDatum(imp->key)};
+
+		cs_spi_exec("WITH d AS (SELECT keyv, pg_catalog.array_agg(rn ORDER BY rn) AS rns, pg_catalog.max(rn) AS last "
+					"FROM " WORK " WHERE st IS NULL GROUP BY keyv HAVING pg_catalog.count(*) > 1) "
+					"UPDATE " WORK " w SET "
+					"st = CASE WHEN $1 THEN 'skipped' ELSE 'failed' END, "
+					"codes = CASE WHEN $1 THEN ARRAY['superseded'] ELSE ARRAY['duplicate_key_in_file'] END, "
+					"msg = CASE WHEN $1 THEN pg_catalog.format('superseded by row %s, which has the same %s %s', d.last, $2, w.keyv) "
+					"ELSE pg_catalog.format('%s %s appears more than once in the file (rows %s)', $2, w.keyv, pg_catalog.array_to_string(d.rns, ', ')) END "
+					"FROM d WHERE w.keyv = d.keyv AND w.st IS NULL AND (NOT $1 OR w.rn < d.last)",
+					2, t, v, NULL, SPI_OK_UPDATE);
+
+		/* Matching: every stored contact with the key, latest first. */
+		cs_spi_exec(psprintf("WITH m AS (SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
+							 "FROM " WORK " w JOIN %s.contactsync_contact c "
+							 "ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
+							 "WHERE w.st IS NULL GROUP BY w.rn) "
+							 "UPDATE " WORK " w SET candidates = m.cands, match_id = m.cands[1] FROM m WHERE w.rn = m.rn",
+							 imp->schema, keycol),
+					2, t2, v2, NULL, SPI_OK_UPDATE);
+
+		if (imp->on_ambiguous_error)
+		{
+			Oid			t1[1] = {TEXTOID};
+			Datum		v1[1] = {CStringGetTextDatum(imp->key)};
+
+			cs_spi_exec("UPDATE " WORK " SET st = 'failed', codes = ARRAY['ambiguous_match'], match_id = NULL, "
+						"msg = pg_catalog.format('%s %s matches %s stored contacts (ids %s)', $1, keyv, "
+						"pg_catalog.cardinality(candidates), pg_catalog.array_to_string(candidates, ', ')) "
+						"WHERE st IS NULL AND pg_catalog.cardinality(candidates) > 1",
+						1, t1, v1, NULL, SPI_OK_UPDATE);
+		}
+
+		/* Matched rows update, or are skipped by insert_only. */
+		if (strcmp(imp->mode, "insert_only") == 0)
+			cs_spi_exec("UPDATE " WORK " SET st = 'skipped', codes = ARRAY['already_exists'], "
+						"msg = pg_catalog.format('contact %s already exists (insert_only)', match_id) "
+						"WHERE st IS NULL AND match_id IS NOT NULL",
+						0, NULL, NULL, NULL, SPI_OK_UPDATE);
+		else
+			cs_spi_exec("UPDATE " WORK " SET action = 'update' WHERE st IS NULL AND match_id IS NOT NULL",
+						0, NULL, NULL, NULL, SPI_OK_UPDATE);
+
+		/* Unmatched rows: update_only and customer_id skip them. */
+		{
+			Oid			t[3] = {BOOLOID, BOOLOID, TEXTOID};
+			Datum		v[3] = {
+				BoolGetDatum(strcmp(imp->mode, "update_only") == 0),
+				BoolGetDatum(imp->key_field == CSF_CUSTOMER_ID),
+				CStringGetTextDatum(imp->key)
+			};
+
+			cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'skipped', codes = ARRAY['not_found'], "
+								 "msg = CASE WHEN $1 THEN pg_catalog.format('no stored contact has %%s %%s (update_only)', $3, keyv) "
+								 "WHEN %s IS NULL AND %s THEN pg_catalog.format('no stored contact has customer_id %%s, and the row has no %s to create one', keyv) "
+								 "ELSE pg_catalog.format('no stored contact has customer_id %%s (customer_id_creates is off)', keyv) END "
+								 "WHERE st IS NULL AND match_id IS NULL AND ($1 OR ($2 AND (NOT %s OR %s IS NULL)))",
+								 pk, imp->customer_id_creates ? "true" : "false", pk,
+								 imp->customer_id_creates ? "true" : "false", pk),
+						3, t, v, NULL, SPI_OK_UPDATE);
+		}
+	}
+
+	/* Everything still open creates a contact. */
+	cs_spi_exec("UPDATE " WORK " SET action = 'create' WHERE st IS NULL AND action IS NULL",
+				0, NULL, NULL, NULL, SPI_OK_UPDATE);
+	cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'failed', action = NULL, codes = ARRAY['missing_required'], "
+						 "msg = 'a new %s contact needs %s' WHERE action = 'create' AND %s IS NULL",
+						 ch->name, pk, pk),
+				0, NULL, NULL, NULL, SPI_OK_UPDATE);
+	cs_spi_exec(psprintf("WITH f AS (SELECT rn, %s AS pk, rn <> pg_catalog.min(rn) OVER (PARTITION BY %s) AS later "
+						 "FROM " WORK " WHERE action = 'create') "
+						 "UPDATE " WORK " w SET st = 'failed', action = NULL, codes = ARRAY['channel_key_exists'], "
+						 "msg = CASE WHEN c.id IS NOT NULL THEN pg_catalog.format('%s %%s already belongs to contact %%s', f.pk, c.id) "
+						 "ELSE pg_catalog.format('%s %%s appears on an earlier row of the file', f.pk) END "
+						 "FROM f LEFT JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 "
+						 "AND c.external_member_id = f.pk "
+						 "WHERE w.rn = f.rn AND (f.later OR c.id IS NOT NULL)",
+						 pk, pk, pk, pk, imp->schema),
+				2, t2, v2, NULL, SPI_OK_UPDATE);
+
+	/* Merge: the new values of every matched contact. */
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS SELECT w.rn, c.id");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+	{
+		const char *n = cs_fields[f].name;
+
+		if (f == (int) ch->primary)
+			appendStringInfo(&sql, ", c.%s", n);
+		else if (f == CSF_TAGS)
+			appendStringInfo(&sql, ", CASE WHEN $4 AND w.tags IS NOT NULL "
+							 "THEN " DEDUP("w.tags || COALESCE($6, '{}'::text[])") " "
+							 "ELSE " DEDUP("c.tags || COALESCE(w.tags, '{}'::text[]) || COALESCE($6, '{}'::text[])") " END AS tags");
+		else if (f == CSF_MESSAGING_STATUS && strcmp(ch->name, "email") == 0)
+			appendStringInfo(&sql, ", CASE WHEN w.messaging_status IS NULL THEN c.messaging_status "
+							 "WHEN w.messaging_status = 'subscribed' AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
+							 "THEN c.messaging_status "
+							 "WHEN $3 OR c.messaging_status IS NULL OR c.messaging_status = '' THEN w.messaging_status "
+							 "ELSE c.messaging_status END AS messaging_status");
+		else
+			appendStringInfo(&sql, ", CASE WHEN w.%s IS NULL THEN c.%s "
+							 "WHEN $3 OR c.%s IS NULL OR c.%s::text = '' THEN w.%s ELSE c.%s END AS %s",
+							 n, n, n, n, n, n, n);
+	}
+	appendStringInfo(&sql, ", CASE WHEN w.custom IS NULL THEN c.custom WHEN $3 THEN c.custom || w.custom "
+					 "ELSE w.custom || c.custom END AS custom"
+					 ", CASE WHEN c.platform_name IS NULL OR c.platform_name = '' THEN COALESCE($5, c.platform_name) "
+					 "ELSE c.platform_name END AS platform_name"
+					 ", pg_catalog.array_remove(ARRAY["
+					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
+					 "CASE WHEN $2 = 'email' AND w.messaging_status = 'subscribed' "
+					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
+					 "], NULL) AS warnings"
+					 ", pg_catalog.to_jsonb(c.*) AS previous"
+					 " FROM " WORK " w JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = w.match_id"
+					 " WHERE w.action = 'update'",
+					 pk, pk, pk, imp->schema);
+	{
+		Oid			t[6] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTARRAYOID};
+		Datum		v[6] = {v2[0], v2[1], BoolGetDatum(imp->overwrite), BoolGetDatum(imp->tags_replace),
+			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
+		imp->add_tags};
+		char		n[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
+
+		Oid			tdry[1] = {BOOLOID};
+		Datum		vdry[1] = {BoolGetDatum(imp->dry_run)};
+
+		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UTILITY);
+
+		/* Changed: any stored value differs from the contact's. */
+		cs_spi_exec("ALTER TABLE pg_temp.contactsync_upd ADD COLUMN changed boolean",
+					0, NULL, NULL, NULL, SPI_OK_UTILITY);
+		resetStringInfo(&sql);
+		appendStringInfo(&sql, "UPDATE pg_temp.contactsync_upd u SET changed = ROW(");
+		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+			appendStringInfo(&sql, "u.%s, ", cs_fields[f].name);
+		appendStringInfo(&sql, "u.custom, u.platform_name) IS DISTINCT FROM ROW(");
+		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+			appendStringInfo(&sql, "c.%s, ", cs_fields[f].name);
+		appendStringInfo(&sql, "c.custom, c.platform_name) FROM %s.contactsync_contact c "
+						 "WHERE c.workspace = $1 AND c.id = u.id", imp->schema);
+		cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
+
+		if (!imp->dry_run)
+		{
+			resetStringInfo(&sql);
+			appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET ", imp->schema);
+			for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+				appendStringInfo(&sql, "%s = u.%s, ", cs_fields[f].name, cs_fields[f].name);
+			appendStringInfoString(&sql, "custom = u.custom, platform_name = u.platform_name, updated_at = pg_catalog.now() "
+								   "FROM pg_temp.contactsync_upd u WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
+			cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
+		}
+		cs_spi_exec("UPDATE " WORK " w SET st = CASE WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
+					"contact_id = u.id, warnings = u.warnings, "
+					"previous = CASE WHEN u.changed THEN u.previous END, "
+					"msg = pg_catalog.concat_ws('; ', CASE WHEN u.changed AND $1 THEN pg_catalog.format('contact %s would be updated (dry run)', u.id) "
+					"WHEN u.changed THEN pg_catalog.format('updated contact %s', u.id) "
+					"ELSE pg_catalog.format('contact %s unchanged', u.id) END, "
+					"CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
+					"CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) "
+					"FROM pg_temp.contactsync_upd u WHERE w.rn = u.rn",
+					1, tdry, vdry, NULL, SPI_OK_UPDATE);
+	}
+
+	/* Creates: ids first (so the rows know them), then one insert. */
+	if (!imp->dry_run)
+		cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'created', contact_id = pg_catalog.nextval('%s.contactsync_contact_id_seq'), "
+							 "msg = NULL WHERE action = 'create' AND st IS NULL",
+							 imp->schema), 0, NULL, NULL, NULL, SPI_OK_UPDATE);
+	else
+		cs_spi_exec("UPDATE " WORK " SET st = 'created', msg = 'would be created (dry run)' "
+					"WHERE action = 'create' AND st IS NULL", 0, NULL, NULL, NULL, SPI_OK_UPDATE);
+	if (!imp->dry_run)
+	{
+		Oid			t[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
+		Datum		v[4] = {v2[0], v2[1],
+			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
+		imp->add_tags};
+		char		n[5] = {' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
+
+		resetStringInfo(&sql);
+		appendStringInfo(&sql, "INSERT INTO %s.contactsync_contact (id, workspace, channel, platform_name", imp->schema);
+		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+			appendStringInfo(&sql, ", %s", cs_fields[f].name);
+		appendStringInfoString(&sql, ", custom) SELECT w.contact_id, $1, $2, $3");
+		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		{
+			if (f == CSF_TAGS)
+				appendStringInfoString(&sql, ", " DEDUP("COALESCE(w.tags, '{}'::text[]) || COALESCE($4, '{}'::text[])"));
+			else
+				appendStringInfo(&sql, ", w.%s", cs_fields[f].name);
+		}
+		appendStringInfoString(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM " WORK " w "
+							   "WHERE w.action = 'create' AND w.st = 'created' ORDER BY w.rn");
+		cs_spi_exec(sql.data, 4, t, v, n, SPI_OK_INSERT);
+	}
+
+	/* One result row per staging row. */
+	{
+		Oid			t[2] = {TEXTOID, INT8OID};
+		Datum		v[2] = {v2[0], Int64GetDatum(imp->batch_id)};
+
+		cs_spi_exec(psprintf("INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
+							 "codes, message, warnings, cells, previous) "
+							 "SELECT $1, $2, w.rn, w.st, w.contact_id, COALESCE(w.codes, '{}'), "
+							 "CASE WHEN w.st = 'created' AND w.contact_id IS NOT NULL "
+							 "THEN pg_catalog.format('created contact %%s', w.contact_id) ELSE w.msg END, "
+							 "COALESCE(w.warnings, '{}'), CASE WHEN w.st IN ('failed', 'skipped') THEN w.cells END, w.previous "
+							 "FROM " WORK " w", imp->schema),
+					2, t, v, NULL, SPI_OK_INSERT);
+	}
+}
+
+/*
+ * contactsync_import(staging regclass, key text, channel, mode, overwrite,
+ *                    tags_mode, region, timezone, workspace, platform_name,
+ *                    add_tags, on_duplicate, on_ambiguous,
+ *                    customer_id_creates, unify, dry_run)
+ *   RETURNS contactsync_import_summary
+ */
+Datum
+contactsync_import(PG_FUNCTION_ARGS)
+{
+	static const char *const modes[] = {"upsert", "insert_only", "update_only", "insert_all", NULL};
+	CsImport   *imp = palloc0(sizeof(CsImport));
+	char	   *chname,
+			   *tags_mode,
+			   *on_duplicate,
+			   *on_ambiguous,
+			   *region;
+	TupleDesc	tupdesc;
+	int64		counts[5] = {0};
+	static const char *const statuses[] = {"created", "updated", "unchanged", "skipped", "failed"};
+	Datum		result[10];
+	bool		rnulls[10] = {0};
+	HeapTuple	tuple;
+	uint64		i;
+	AclResult	acl;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("staging table and key must not be NULL"),
+				 errhint("Call contactsync_import('staging', 'customer_id').")));
+	imp->relid = PG_GETARG_OID(0);
+	imp->key = text_arg(fcinfo, 1, NULL);
+	chname = text_arg(fcinfo, 2, NULL);
+	imp->mode = text_arg(fcinfo, 3, "upsert");
+	imp->overwrite = bool_arg(fcinfo, 4, true);
+	tags_mode = text_arg(fcinfo, 5, "merge");
+	region = text_arg(fcinfo, 6, NULL);
+	imp->timezone = text_arg(fcinfo, 7, "UTC");
+	imp->workspace = text_arg(fcinfo, 8, "default");
+	imp->platform_name = text_arg(fcinfo, 9, NULL);
+	imp->add_tags = PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10);
+	on_duplicate = text_arg(fcinfo, 11, "error");
+	on_ambiguous = text_arg(fcinfo, 12, "latest");
+	imp->customer_id_creates = bool_arg(fcinfo, 13, false);
+	imp->unify = bool_arg(fcinfo, 14, true);
+	imp->dry_run = bool_arg(fcinfo, 15, false);
+
+	/* Misuse fails fast, before anything is read or written. */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(imp->relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("staging table with OID %u does not exist", imp->relid)));
+	imp->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(imp->relid)),
+											  get_rel_name(imp->relid));
+	/* For messages and the batch: the name as the caller would write it. */
+	imp->display_name = isTempNamespace(get_rel_namespace(imp->relid)) ?
+		(char *) quote_identifier(get_rel_name(imp->relid)) : imp->relname;
+	acl = pg_class_aclcheck(imp->relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for staging table %s", imp->display_name),
+				 errdetail("Importing reads the staging table with the caller's rights."),
+				 errhint("GRANT SELECT ON %s to the importing role.", imp->display_name)));
+	if (!one_of(imp->mode, modes))
+		bad_argument("mode", imp->mode, "upsert, insert_only, update_only or insert_all");
+	if (strcmp(tags_mode, "merge") != 0 && strcmp(tags_mode, "replace") != 0)
+		bad_argument("tags_mode", tags_mode, "merge or replace");
+	imp->tags_replace = strcmp(tags_mode, "replace") == 0;
+	if (strcmp(on_duplicate, "error") != 0 && strcmp(on_duplicate, "last") != 0)
+		bad_argument("on_duplicate", on_duplicate, "error or last");
+	imp->on_duplicate_last = strcmp(on_duplicate, "last") == 0;
+	if (strcmp(on_ambiguous, "latest") != 0 && strcmp(on_ambiguous, "error") != 0)
+		bad_argument("on_ambiguous", on_ambiguous, "latest or error");
+	imp->on_ambiguous_error = strcmp(on_ambiguous, "error") == 0;
+	if (imp->workspace[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("workspace must not be empty"),
+				 errhint("Pass a workspace name such as 'default'.")));
+	if (pg_tzset(imp->timezone) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown time zone \"%s\"", imp->timezone),
+				 errhint("Use a zone name such as 'Asia/Taipei' or 'UTC'.")));
+	if (chname != NULL)
+	{
+		imp->channel = cs_channel_by_name(chname);
+		if (imp->channel == NULL)
+			bad_argument("channel", chname, "line, email, whatsapp or sms");
+		if (!imp->channel->importable)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s contacts cannot be imported", chname),
+					 errdetail("Facebook and Instagram contacts come from their platforms, not from files."),
+					 errhint("Import line, email, whatsapp or sms contacts.")));
+	}
+	if (region != NULL && region[0] != '\0')
+		imp->region = pstrdup(cs_resolve_region(region, strlen(region)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* The extension's schema: where this function itself lives. */
+	imp->schema = (char *) quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+
+	load_custom_fields(imp);
+	cs_map_columns(imp);
+	if (imp->channel == NULL)
+	{
+		imp->channel = cs_infer_channel(imp);
+		if (!imp->channel->importable)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s contacts cannot be imported", imp->channel->name),
+					 errdetail("The staging table's platform_type column names %s.", imp->channel->name),
+					 errhint("Import line, email, whatsapp or sms contacts.")));
+	}
+	/* external_member_id stands for the primary key when no column names it. */
+	if (imp->field_column[imp->channel->primary] < 0)
+		imp->field_column[imp->channel->primary] = imp->field_column[CSF_EXTERNAL_MEMBER_ID];
+	imp->key_field = key_field(imp->key, imp->channel);
+	if (imp->field_column[imp->key_field] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("staging table %s has no column for key \"%s\"", imp->display_name, imp->key),
+				 errdetail("The key %s reads the field %s on %s imports.", imp->key,
+						   cs_fields[imp->key_field].name, imp->channel->name),
+				 errhint("Add a column named %s (or one of its aliases), or choose another key.",
+						 cs_fields[imp->key_field].name)));
+
+	/* Region: the argument, else the workspace's, else the setting. */
+	if (imp->region == NULL)
+	{
+		char	   *wr = workspace_region(imp);
+
+		imp->region = (wr != NULL) ? wr : cs_resolve_region(NULL, 0);
+	}
+
+	/* Imports into one workspace serialise; others run concurrently. */
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(LOCK_CLASS),
+						Int32GetDatum((int32) hash_bytes((const unsigned char *) imp->workspace,
+														 strlen(imp->workspace))));
+
+	/* The batch. */
+	{
+		Oid			t[6] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, BOOLOID};
+		Datum		v[6];
+		Datum	   *names = palloc(sizeof(Datum) * Max(imp->ncolumns, 1));
+		int			c;
+
+		for (c = 0; c < imp->ncolumns; c++)
+			names[c] = CStringGetTextDatum(imp->columns[c].name);
+		v[0] = CStringGetTextDatum(imp->workspace);
+		v[1] = CStringGetTextDatum(imp->display_name);
+		v[2] = PointerGetDatum(construct_array(names, imp->ncolumns, TEXTOID, -1, false, TYPALIGN_INT));
+		v[3] = CStringGetTextDatum(imp->channel->name);
+		v[4] = CStringGetTextDatum(imp->key);
+		v[5] = BoolGetDatum(imp->dry_run);
+		cs_spi_exec(psprintf("INSERT INTO %s.contactsync_import_batch (workspace, staging, staging_columns, channel, key, dry_run, params) "
+							 "VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.jsonb_build_object("
+							 "'mode', %s, 'overwrite', %s, 'tags_mode', %s, 'region', %s, 'timezone', %s, "
+							 "'platform_name', %s, 'on_duplicate', %s, 'on_ambiguous', %s, "
+							 "'customer_id_creates', %s, 'unify', %s)) RETURNING id",
+							 imp->schema, quote_literal_cstr(imp->mode), imp->overwrite ? "true" : "false",
+							 quote_literal_cstr(tags_mode),
+							 imp->region ? quote_literal_cstr(imp->region) : "NULL",
+							 quote_literal_cstr(imp->timezone),
+							 imp->platform_name ? quote_literal_cstr(imp->platform_name) : "NULL",
+							 quote_literal_cstr(on_duplicate), quote_literal_cstr(on_ambiguous),
+							 imp->customer_id_creates ? "true" : "false", imp->unify ? "true" : "false"),
+					6, t, v, NULL, SPI_OK_INSERT_RETURNING);
+		imp->batch_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &rnulls[0]));
+	}
+
+	create_work_table();
+	cs_read_staging(imp);
+	cs_spi_exec("ANALYZE pg_temp.contactsync_work", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	run_phases(imp);
+
+	/* Counts, the batch row, the summary. */
+	cs_spi_exec("SELECT st, pg_catalog.count(*) FROM " WORK " GROUP BY st", 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *st = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		bool		isnull;
+		int64		n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		int			s;
+
+		for (s = 0; s < 5; s++)
+			if (st != NULL && strcmp(st, statuses[s]) == 0)
+				counts[s] = n;
+	}
+	{
+		Oid			t[9] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, TEXTARRAYOID, TEXTOID, INT8OID};
+		Datum		v[9];
+		Datum	   *warn = palloc(sizeof(Datum) * Max(list_length(imp->column_warnings), 1));
+		ListCell   *lc;
+		int			k = 0;
+
+		foreach(lc, imp->column_warnings)
+			warn[k++] = CStringGetTextDatum((char *) lfirst(lc));
+		v[0] = Int64GetDatum(imp->rows);
+		for (k = 0; k < 5; k++)
+			v[1 + k] = Int64GetDatum(counts[k]);
+		v[6] = PointerGetDatum(construct_array(warn, list_length(imp->column_warnings), TEXTOID, -1, false, TYPALIGN_INT));
+		v[7] = CStringGetTextDatum(imp->workspace);
+		v[8] = Int64GetDatum(imp->batch_id);
+		cs_spi_exec(psprintf("UPDATE %s.contactsync_import_batch SET rows = $1, created = $2, updated = $3, "
+							 "unchanged = $4, skipped = $5, failed = $6, column_warnings = $7, "
+							 "finished_at = pg_catalog.clock_timestamp() WHERE workspace = $8 AND id = $9",
+							 imp->schema), 9, t, v, NULL, SPI_OK_UPDATE);
+	}
+	SPI_finish();
+
+	ereport(NOTICE,
+			(errmsg("contactsync: batch " INT64_FORMAT "%s (%s, key %s): " INT64_FORMAT " rows: "
+					INT64_FORMAT " created, " INT64_FORMAT " updated, " INT64_FORMAT " unchanged, "
+					INT64_FORMAT " skipped, " INT64_FORMAT " failed",
+					imp->batch_id, imp->dry_run ? " (dry run)" : "", imp->channel->name, imp->key,
+					imp->rows, counts[0], counts[1], counts[2], counts[3], counts[4])));
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	result[0] = Int64GetDatum(imp->batch_id);
+	result[1] = CStringGetTextDatum(imp->channel->name);
+	result[2] = CStringGetTextDatum(imp->key);
+	result[3] = Int64GetDatum(imp->rows);
+	for (i = 0; i < 5; i++)
+		result[4 + i] = Int64GetDatum(counts[i]);
+	result[9] = Int64GetDatum(0);
+	tuple = heap_form_tuple(tupdesc, result, rnulls);
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}

@@ -1,0 +1,83 @@
+/*
+ * import.h — state of one contactsync_import call, shared by the staging
+ * reader (staging.c) and the orchestration (import.c).
+ */
+#ifndef CONTACTSYNC_IMPORT_H
+#define CONTACTSYNC_IMPORT_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "executor/spi.h"
+#include "nodes/pg_list.h"
+
+#include "channel.h"
+
+/* A custom field of the workspace, as a staging column can name it. */
+typedef struct CsCustomField
+{
+	char	   *identifier;
+	char		type;			/* 't'ext, 'n'umber, 'd'ate, 'D'atetime */
+	bool		active;
+} CsCustomField;
+
+/* One staging column and what it maps to. */
+typedef struct CsColumn
+{
+	char	   *name;			/* the column's own name */
+	AttrNumber	attnum;
+	Oid			typid;
+	int			field;			/* CsFieldId, or -1 */
+	int			custom;			/* index into customs, or -1 */
+} CsColumn;
+
+typedef struct CsImport
+{
+	/* parameters */
+	Oid			relid;
+	char	   *relname;		/* quoted, qualified */
+	char	   *display_name;	/* unqualified for temp tables */
+	const CsChannelDef *channel;
+	char	   *key;			/* as given */
+	CsFieldId	key_field;		/* the field the key reads */
+	char	   *mode;
+	bool		overwrite;
+	bool		tags_replace;
+	const char *region;			/* resolved, or NULL */
+	char	   *timezone;
+	char	   *workspace;
+	char	   *platform_name;
+	Datum		add_tags;		/* text[] or 0 */
+	bool		on_duplicate_last;
+	bool		on_ambiguous_error;
+	bool		customer_id_creates;
+	bool		unify;
+	bool		dry_run;
+
+	/* staging columns */
+	int			ncolumns;
+	CsColumn   *columns;
+	int			field_column[CSF_NFIELDS];	/* index into columns, or -1 */
+	int			platform_type_column;
+	List	   *column_warnings;	/* of char * */
+
+	/* custom fields of the workspace */
+	int			ncustoms;
+	CsCustomField *customs;
+
+	/* set-up */
+	char	   *schema;			/* quoted extension schema */
+	int64		batch_id;
+	int64		rows;
+} CsImport;
+
+/* staging.c */
+extern void cs_map_columns(CsImport *imp);
+extern const CsChannelDef *cs_infer_channel(CsImport *imp);
+extern void cs_read_staging(CsImport *imp);
+
+/* import.c */
+extern void cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
+						const char *nulls, int expected);
+
+#endif							/* CONTACTSYNC_IMPORT_H */

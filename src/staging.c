@@ -1,0 +1,625 @@
+/*
+ * staging.c — reading a staging table: mapping its columns to fields,
+ * inferring the channel, and one pass over its rows in physical order that
+ * validates and normalises every cell in C and writes the results, a chunk
+ * at a time, into the import's work table (pg_temp.contactsync_work).
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "contactsync.h"
+#include "import.h"
+#include "validate.h"
+
+#define CHUNK_ROWS 10000
+
+/* Columns of the work table written per chunk, in order. */
+enum
+{
+	W_RN = 0,
+	W_ST,
+	W_CODES,
+	W_MSG,
+	W_KEYV,
+	W_FIELDS,					/* CSF_LINE_UID .. CSF_CONSENT_AT follow */
+	W_CUSTOM = W_FIELDS + CSF_EXTERNAL_MEMBER_ID,
+	W_CELLS,
+	W_NCOLS
+};
+
+/*
+ * cs_map_columns — map every staging column to a field, a custom field, or
+ * a column warning.  Two columns for one field are a misuse error.
+ */
+void
+cs_map_columns(CsImport *imp)
+{
+	Relation	rel = relation_open(imp->relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i,
+				f;
+
+	imp->columns = palloc0(sizeof(CsColumn) * Max(desc->natts, 1));
+	imp->ncolumns = 0;
+	for (f = 0; f < CSF_NFIELDS; f++)
+		imp->field_column[f] = -1;
+	imp->platform_type_column = -1;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		CsColumn   *col;
+		const char *name = NameStr(att->attname);
+		int			len = strlen(name);
+
+		if (att->attisdropped)
+			continue;
+		col = &imp->columns[imp->ncolumns];
+		col->name = pstrdup(name);
+		col->attnum = att->attnum;
+		col->typid = att->atttypid;
+		col->field = cs_field_by_header(name, len);
+		col->custom = -1;
+
+		if (col->field < 0 && len > 10 && pg_strncasecmp(name, "cl_custom_", 10) == 0)
+		{
+			int			k;
+
+			for (k = 0; k < imp->ncustoms; k++)
+				if (imp->customs[k].active &&
+					pg_strcasecmp(imp->customs[k].identifier, name + 10) == 0)
+					col->custom = k;
+			if (col->custom < 0)
+				imp->column_warnings = lappend(imp->column_warnings,
+											   psprintf("column \"%s\" skipped: no active custom field \"%s\"",
+														name, name + 10));
+			else
+			{
+				int			other;
+
+				for (other = 0; other < imp->ncolumns; other++)
+					if (imp->columns[other].custom == col->custom)
+						ereport(ERROR,
+								(errcode(ERRCODE_DUPLICATE_COLUMN),
+								 errmsg("columns \"%s\" and \"%s\" both map to custom field \"%s\"",
+										imp->columns[other].name, name,
+										imp->customs[col->custom].identifier),
+								 errdetail("Custom field columns match their identifier case-insensitively."),
+								 errhint("Drop or rename one of the two columns.")));
+			}
+		}
+		else if (col->field < 0)
+			imp->column_warnings = lappend(imp->column_warnings,
+										   psprintf("column \"%s\" skipped: not a contact field", name));
+		else if (col->field == CSF_PLATFORM_TYPE)
+			imp->platform_type_column = imp->ncolumns;
+		else if (imp->field_column[col->field] >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("columns \"%s\" and \"%s\" both map to field \"%s\"",
+							imp->columns[imp->field_column[col->field]].name, name,
+							cs_fields[col->field].name),
+					 errdetail("Column names and their aliases match fields case-insensitively."),
+					 errhint("Drop or rename one of the two columns.")));
+		else
+			imp->field_column[col->field] = imp->ncolumns;
+		imp->ncolumns++;
+	}
+	relation_close(rel, AccessShareLock);
+}
+
+/*
+ * cs_infer_channel — SPEC §3: the channel named by every non-empty
+ * platform_type cell; else whatsapp_mobile → whatsapp; line_uid → line;
+ * email + messaging_status → email; else line.
+ */
+const CsChannelDef *
+cs_infer_channel(CsImport *imp)
+{
+	if (imp->platform_type_column >= 0)
+	{
+		CsColumn   *col = &imp->columns[imp->platform_type_column];
+		char	   *sql;
+		int			rc;
+
+		sql = psprintf("SELECT DISTINCT pg_catalog.lower(pg_catalog.btrim(%s::pg_catalog.text)) "
+					   "FROM %s WHERE pg_catalog.btrim(%s::pg_catalog.text) <> '' LIMIT 2",
+					   quote_identifier(col->name), imp->relname, quote_identifier(col->name));
+		rc = SPI_execute(sql, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed == 1)
+		{
+			char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			const CsChannelDef *ch = cs_channel_by_name(v);
+
+			if (ch != NULL)
+				return ch;
+		}
+	}
+	if (imp->field_column[CSF_WHATSAPP_MOBILE] >= 0)
+		return cs_channel_by_name("whatsapp");
+	if (imp->field_column[CSF_LINE_UID] >= 0)
+		return cs_channel_by_name("line");
+	if (imp->field_column[CSF_EMAIL] >= 0 && imp->field_column[CSF_MESSAGING_STATUS] >= 0)
+		return cs_channel_by_name("email");
+	return cs_channel_by_name("line");
+}
+
+/* A chunk of validated rows, column arrays for the work-table insert. */
+typedef struct Chunk
+{
+	int			n;
+	Datum		values[W_NCOLS][CHUNK_ROWS];
+	bool		nulls[W_NCOLS][CHUNK_ROWS];
+	MemoryContext cxt;
+	SPIPlanPtr	plan;
+} Chunk;
+
+/* Human text for a cell's row code. */
+static const char *
+code_text(const CsImport *imp, const char *code, int field)
+{
+	if (strcmp(code, "invalid_email") == 0)
+		return "is not a valid email address";
+	if (strcmp(code, "invalid_phone") == 0)
+		return "is not a valid phone number";
+	if (strcmp(code, "phone_needs_region") == 0)
+		return "has no country code and no region is set (pass region => 'TW' to contactsync_import, or set one with contactsync_configure(default_region => ...))";
+	if (strcmp(code, "invalid_line_uid") == 0)
+		return "is not a LINE UID (U followed by 32 lower-case hex digits)";
+	if (strcmp(code, "invalid_gender") == 0)
+		return "must be female, male or unknown";
+	if (strcmp(code, "invalid_date") == 0)
+		return "must be a date written YYYY-MM-DD";
+	if (strcmp(code, "invalid_datetime") == 0)
+		return "must be a date and time written YYYY-MM-DD hh:mm:ss";
+	if (strcmp(code, "invalid_number") == 0)
+		return "must be a number";
+	if (strcmp(code, "too_long") == 0)
+		return "is longer than 255 characters";
+	if (strcmp(code, "invalid_status") == 0)
+	{
+		StringInfoData buf;
+		int			i;
+
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, "must be one of ");
+		for (i = 0; i < CS_MAX_STATUSES && imp->channel->statuses[i] != NULL; i++)
+			appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", imp->channel->statuses[i]);
+		return buf.data;
+	}
+	return code;
+}
+
+/* Add a code (once) and its message to the row's lists. */
+static void
+add_error(StringInfo codes, StringInfo msg, const char *code, const char *text)
+{
+	/* codes is ",a,b," so that a code is found as ",code," */
+	char	   *needle = psprintf(",%s,", code);
+
+	if (codes->len == 0)
+		appendStringInfoChar(codes, ',');
+	if (strstr(codes->data, needle) == NULL)
+		appendStringInfo(codes, "%s,", code);
+	if (msg->len > 0)
+		appendStringInfoString(msg, "; ");
+	appendStringInfoString(msg, text);
+}
+
+/* A local "YYYY-MM-DD hh:mm:ss" in the import's zone, as UTC text. */
+static char *
+local_to_utc(const CsImport *imp, const char *local)
+{
+	Datum		ts = DirectFunctionCall3(timestamp_in, CStringGetDatum(local),
+										 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	Datum		tstz = DirectFunctionCall2(timestamp_zone,
+										   CStringGetTextDatum(imp->timezone), ts);
+	Datum		utc = DirectFunctionCall2(timestamptz_zone,
+										  CStringGetTextDatum("UTC"), tstz);
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(DatumGetTimestamp(utc), NULL, &tm, &fsec, NULL, NULL) != 0)
+		return NULL;
+	return psprintf("%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Validate one custom-field cell; NULL and the JSON value, or a code. */
+static const char *
+validate_custom(const CsImport *imp, char type, const char *s, int len, StringInfo json)
+{
+	char		buf[20];
+	char	   *num;
+	char	   *utc;
+
+	switch (type)
+	{
+		case 'n':
+			if (!cs_parse_number(s, len, &num))
+				return "invalid_number";
+			appendStringInfoString(json, num);
+			return NULL;
+		case 'd':
+			if (!cs_parse_date(s, len, buf))
+				return "invalid_date";
+			escape_json(json, buf);
+			return NULL;
+		case 'D':
+			if (!cs_parse_datetime(s, len, buf) || (utc = local_to_utc(imp, buf)) == NULL)
+				return "invalid_datetime";
+			escape_json(json, utc);
+			return NULL;
+		default:
+			escape_json(json, pnstrdup(s, len));
+			return NULL;
+	}
+}
+
+/* Store a C string (or NULL) into the chunk, copied into its context. */
+static void
+put(Chunk *ch, int col, const char *s)
+{
+	if (s == NULL)
+	{
+		ch->nulls[col][ch->n] = true;
+		ch->values[col][ch->n] = (Datum) 0;
+	}
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(ch->cxt);
+
+		ch->values[col][ch->n] = CStringGetTextDatum(s);
+		ch->nulls[col][ch->n] = false;
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * Validate one staging row (cells[i] is column i as text, or NULL) and add
+ * it to the chunk.
+ */
+static void
+process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells)
+{
+	const CsChannelDef *chan = imp->channel;
+	char	   *values[CSF_NFIELDS] = {0};
+	StringInfoData codes,
+				msg,
+				custom,
+				cellsj;
+	bool		skipped = false;
+	bool		invalid[CSF_NFIELDS] = {0};
+	int			i;
+	int			ncustom = 0;
+
+	initStringInfo(&codes);
+	initStringInfo(&msg);
+	initStringInfo(&custom);
+	initStringInfo(&cellsj);
+	appendStringInfoChar(&custom, '{');
+
+	for (i = 0; i < imp->ncolumns; i++)
+	{
+		CsColumn   *col = &imp->columns[i];
+		const char *s = cells[i];
+		int			a = 0,
+					b = 0;
+		const char *code = NULL;
+		char	   *value = NULL;
+		int			field = col->field;
+
+		if (field == CSF_EXTERNAL_MEMBER_ID)
+		{
+			/* The channel primary key, when no column names it directly. */
+			if (imp->field_column[chan->primary] != i)
+				continue;
+			field = chan->primary;
+		}
+		if ((field < 0 || cs_fields[field].validator == CSV_NONE) && col->custom < 0)
+			continue;
+		if (s != NULL)
+			cs_trim_utf8(s, strlen(s), &a, &b);
+		if (b <= a)
+			continue;			/* blank */
+
+		if (col->custom >= 0)
+		{
+			StringInfoData v;
+
+			initStringInfo(&v);
+			code = validate_custom(imp, imp->customs[col->custom].type, s + a, b - a, &v);
+			if (code == NULL)
+			{
+				if (ncustom++ > 0)
+					appendStringInfoChar(&custom, ',');
+				escape_json(&custom, imp->customs[col->custom].identifier);
+				appendStringInfoChar(&custom, ':');
+				appendBinaryStringInfo(&custom, v.data, v.len);
+			}
+		}
+		else
+		{
+			code = cs_validate(chan, cs_fields[field].validator, s + a, b - a,
+							   imp->region, &value);
+			if (code == NULL && field == CSF_CONSENT_AT)
+				value = local_to_utc(imp, value);
+			if (code == NULL)
+				values[field] = value;
+			else
+				invalid[field] = true;
+		}
+		if (code != NULL)
+			add_error(&codes, &msg, code,
+					  psprintf("%s \"%s\" %s", col->name,
+							   pnstrdup(s + a, Min(b - a, 100)), code_text(imp, code, field)));
+	}
+	appendStringInfoChar(&custom, '}');
+
+	/* Required fields; whatsapp's empty status skips the row. */
+	for (i = 0; i < CSF_NFIELDS; i++)
+	{
+		if (!(chan->flags[i] & CS_REQUIRED) || values[i] != NULL)
+			continue;
+		if (cs_fields[i].validator == CSV_STATUS && chan->skip_empty_status)
+		{
+			/* Only when the cell is blank, not when it is invalid. */
+			if (!invalid[i])
+				skipped = true;
+			continue;
+		}
+		/* An invalid value already has its code. */
+		if (invalid[i])
+			continue;
+		if (i == (int) imp->key_field)
+			continue;			/* reported as missing_key below */
+		add_error(&codes, &msg, "missing_required",
+				  psprintf("%s is required on %s contacts", cs_fields[i].name, chan->name));
+	}
+	if (values[imp->key_field] == NULL && !invalid[imp->key_field])
+		add_error(&codes, &msg, "missing_key",
+				  psprintf("the key %s is empty", imp->key));
+
+	/* Original cells, for failure reports. */
+	appendStringInfoChar(&cellsj, '{');
+	for (i = 0; i < imp->ncolumns; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&cellsj, ',');
+		escape_json(&cellsj, imp->columns[i].name);
+		appendStringInfoChar(&cellsj, ':');
+		if (cells[i] == NULL)
+			appendStringInfoString(&cellsj, "null");
+		else
+			escape_json(&cellsj, cells[i]);
+	}
+	appendStringInfoChar(&cellsj, '}');
+
+	ch->values[W_RN][ch->n] = Int32GetDatum((int32) rn);
+	ch->nulls[W_RN][ch->n] = false;
+	if (skipped)
+	{
+		put(ch, W_ST, "skipped");
+		put(ch, W_CODES, "status_empty");
+		put(ch, W_MSG, "messaging_status is empty: the row is skipped");
+	}
+	else if (codes.len > 0)
+	{
+		/* ",a,b," to "a,b" */
+		codes.data[codes.len - 1] = '\0';
+		put(ch, W_ST, "failed");
+		put(ch, W_CODES, codes.data + 1);
+		put(ch, W_MSG, msg.data);
+	}
+	else
+	{
+		put(ch, W_ST, NULL);
+		put(ch, W_CODES, NULL);
+		put(ch, W_MSG, NULL);
+	}
+	put(ch, W_KEYV, values[imp->key_field]);
+	for (i = 0; i < CSF_EXTERNAL_MEMBER_ID; i++)
+		put(ch, W_FIELDS + i, values[i]);
+	put(ch, W_CUSTOM, ncustom > 0 ? custom.data : NULL);
+	put(ch, W_CELLS, cellsj.data);
+	ch->n++;
+}
+
+/* Insert the chunk's rows into the work table with one statement. */
+static void
+flush_chunk(CsImport *imp, Chunk *ch)
+{
+	Datum		args[W_NCOLS];
+	char		argnulls[W_NCOLS];
+	int			c,
+				rc;
+
+	if (ch->n == 0)
+		return;
+	for (c = 0; c < W_NCOLS; c++)
+	{
+		int			dims[1] = {ch->n};
+		int			lbs[1] = {1};
+
+		args[c] = PointerGetDatum(construct_md_array(ch->values[c], ch->nulls[c], 1, dims, lbs,
+													 c == W_RN ? INT4OID : TEXTOID,
+													 c == W_RN ? 4 : -1,
+													 c == W_RN,
+													 c == W_RN ? TYPALIGN_INT : TYPALIGN_INT));
+		argnulls[c] = ' ';
+	}
+	rc = SPI_execute_plan(ch->plan, args, argnulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "work table insert failed: %s", SPI_result_code_string(rc));
+	ch->n = 0;
+	MemoryContextReset(ch->cxt);
+}
+
+/* Prepare the chunk insert: unnest the column arrays into the work table. */
+static SPIPlanPtr
+prepare_chunk_insert(void)
+{
+	StringInfoData sql;
+	Oid			types[W_NCOLS];
+	int			c;
+	SPIPlanPtr	plan;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "INSERT INTO pg_temp.contactsync_work (rn, st, codes, msg, keyv");
+	for (c = 0; c < CSF_EXTERNAL_MEMBER_ID; c++)
+		appendStringInfo(&sql, ", %s", cs_fields[c].name);
+	appendStringInfoString(&sql, ", custom, cells) SELECT u.c0, u.c1, pg_catalog.string_to_array(u.c2, ','), u.c3, u.c4");
+	for (c = 0; c < CSF_EXTERNAL_MEMBER_ID; c++)
+	{
+		int			w = W_FIELDS + c;
+
+		if (c == CSF_TAGS)
+			appendStringInfo(&sql, ", pg_catalog.string_to_array(u.c%d, ',')", w);
+		else if (c == CSF_BIRTHDAY)
+			appendStringInfo(&sql, ", u.c%d::pg_catalog.date", w);
+		else if (c == CSF_CONSENT_AT)
+			appendStringInfo(&sql, ", pg_catalog.timezone('UTC', u.c%d::pg_catalog.timestamp)", w);
+		else
+			appendStringInfo(&sql, ", u.c%d", w);
+	}
+	appendStringInfo(&sql, ", u.c%d::pg_catalog.jsonb, u.c%d::pg_catalog.jsonb FROM ROWS FROM (",
+					 W_CUSTOM, W_CELLS);
+	for (c = 0; c < W_NCOLS; c++)
+	{
+		appendStringInfo(&sql, "%spg_catalog.unnest($%d)", c > 0 ? ", " : "", c + 1);
+		types[c] = (c == W_RN) ? INT4ARRAYOID : TEXTARRAYOID;
+	}
+	appendStringInfoString(&sql, ") AS u(");
+	for (c = 0; c < W_NCOLS; c++)
+		appendStringInfo(&sql, "%sc%d", c > 0 ? ", " : "", c);
+	appendStringInfoChar(&sql, ')');
+
+	plan = SPI_prepare(sql.data, W_NCOLS, types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/*
+ * cs_read_staging — one pass over the staging rows in physical order (a
+ * heap scan without synchronised start, so row 1 is the first row COPY
+ * wrote; other relation kinds are read through a cursor), each row
+ * validated in a per-row memory context and added to the work table.
+ */
+void
+cs_read_staging(CsImport *imp)
+{
+	Chunk	   *ch = palloc0(sizeof(Chunk));
+	MemoryContext rowcxt,
+				old;
+	char	  **cells = palloc0(sizeof(char *) * Max(imp->ncolumns, 1));
+	Oid		   *outfuncs = palloc0(sizeof(Oid) * Max(imp->ncolumns, 1));
+	int			i;
+	Relation	rel;
+
+	ch->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync chunk",
+									ALLOCSET_DEFAULT_SIZES);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync row",
+								   ALLOCSET_DEFAULT_SIZES);
+	ch->plan = prepare_chunk_insert();
+	for (i = 0; i < imp->ncolumns; i++)
+	{
+		bool		varlena;
+
+		getTypeOutputInfo(imp->columns[i].typid, &outfuncs[i], &varlena);
+	}
+
+	rel = relation_open(imp->relid, AccessShareLock);
+	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
+	{
+		TableScanDesc scan = table_beginscan_strat(rel, GetActiveSnapshot(), 0, NULL,
+												   true, false);
+		TupleTableSlot *slot = table_slot_create(rel, NULL);
+
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(rowcxt);
+			slot_getallattrs(slot);
+			for (i = 0; i < imp->ncolumns; i++)
+			{
+				int			att = imp->columns[i].attnum - 1;
+
+				cells[i] = slot->tts_isnull[att] ? NULL :
+					OidOutputFunctionCall(outfuncs[i], slot->tts_values[att]);
+			}
+			process_row(imp, ch, ++imp->rows, cells);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+			if (ch->n == CHUNK_ROWS)
+				flush_chunk(imp, ch);
+		}
+		ExecDropSingleTupleTableSlot(slot);
+		table_endscan(scan);
+	}
+	else
+	{
+		Portal		portal;
+		char	   *sql = psprintf("SELECT * FROM %s", imp->relname);
+		SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		for (;;)
+		{
+			uint64		r;
+			SPITupleTable *tt;
+
+			SPI_cursor_fetch(portal, true, 1000);
+			if (SPI_processed == 0)
+				break;
+			tt = SPI_tuptable;
+			for (r = 0; r < SPI_processed; r++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				old = MemoryContextSwitchTo(rowcxt);
+				for (i = 0; i < imp->ncolumns; i++)
+				{
+					bool		isnull;
+					Datum		d = SPI_getbinval(tt->vals[r], tt->tupdesc,
+												  imp->columns[i].attnum, &isnull);
+
+					cells[i] = isnull ? NULL : OidOutputFunctionCall(outfuncs[i], d);
+				}
+				process_row(imp, ch, ++imp->rows, cells);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(rowcxt);
+				if (ch->n == CHUNK_ROWS)
+					flush_chunk(imp, ch);
+			}
+			SPI_freetuptable(tt);
+		}
+		SPI_cursor_close(portal);
+	}
+	relation_close(rel, AccessShareLock);
+	flush_chunk(imp, ch);
+	MemoryContextDelete(rowcxt);
+	MemoryContextDelete(ch->cxt);
+}

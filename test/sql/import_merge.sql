@@ -1,0 +1,93 @@
+-- contactsync_import: the merge rules of SPEC §3.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS contactsync;
+-- A clean store, so ids in messages are the same whatever ran before.
+TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
+ALTER SEQUENCE contactsync_contact_id_seq RESTART;
+ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
+SET contactsync.default_region = 'TW';
+
+CREATE TEMP TABLE s (line_uid text, customer_id text, name text, note text, email text, phone text, tags text, gender text);
+INSERT INTO s VALUES ('U' || repeat('1', 32), 'C1', 'Ann', 'first', 'ann@example.com', '0912000001', 'vip, new', 'female');
+SELECT created FROM contactsync_import('s', 'line_uid', platform_name => 'Shop OA');
+SELECT name, note, email, phone, tags, gender, platform_name FROM contactsync_contact;
+
+-- Rule: blank cells never overwrite.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, '', '  ', NULL, NULL, NULL, NULL);
+SELECT updated, unchanged FROM contactsync_import('s', 'line_uid');
+SELECT name, note, email, phone, tags, gender FROM contactsync_contact;
+
+-- Rule: an update that changes nothing writes nothing (same row version) and is unchanged.
+CREATE TEMP TABLE version AS SELECT xmin::text AS x FROM contactsync_contact;
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), 'C1', 'Ann', 'first', 'ANN@example.com', '+886912000001', 'new', 'FEMALE');
+SELECT updated, unchanged FROM contactsync_import('s', 'line_uid');
+SELECT (SELECT x FROM version) = xmin::text AS same_row_version FROM contactsync_contact;
+
+-- Rule: a filled cell overwrites (overwrite => true, the default); tags merge.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, 'Annie', NULL, 'annie@example.com', NULL, 'gold, vip', NULL);
+SELECT updated FROM contactsync_import('s', 'line_uid');
+SELECT name, email, tags FROM contactsync_contact;
+
+-- Rule: overwrite => false writes only where the stored field is empty; tags still merge.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), 'C2', 'Anna', 'second', NULL, NULL, 'silver', NULL);
+UPDATE contactsync_contact SET note = NULL;
+SELECT updated FROM contactsync_import('s', 'line_uid', overwrite => false);
+SELECT customer_id, name, note, tags FROM contactsync_contact;
+
+-- Rule: tags_mode => 'replace' replaces tags; add_tags goes to every created or updated contact.
+SELECT updated FROM contactsync_import('s', 'line_uid', tags_mode => 'replace', add_tags => ARRAY['imported', 'silver']);
+SELECT tags FROM contactsync_contact;
+-- A blank tags cell with replace keeps the stored tags (blanks never overwrite).
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, 'Anna', NULL, NULL, NULL, NULL, NULL);
+SELECT updated, unchanged FROM contactsync_import('s', 'line_uid', tags_mode => 'replace');
+SELECT tags FROM contactsync_contact;
+-- Tags are case-sensitive and de-duplicated exactly.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, NULL, NULL, NULL, NULL, 'VIP, vip,  VIP , ', NULL);
+SELECT updated FROM contactsync_import('s', 'line_uid');
+SELECT tags FROM contactsync_contact;
+
+-- Rule: the channel primary key never changes; the rest of the row applies,
+-- with the warning primary_key_not_updated.  A line contact's phone and email update.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('9', 32), 'C2', 'Anna K', NULL, 'k@example.com', '0912000009', NULL, NULL);
+SELECT updated FROM contactsync_import('s', 'customer_id');
+SELECT status, warnings, message FROM contactsync_import_results WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch);
+SELECT line_uid, name, email, phone FROM contactsync_contact;
+-- Only an ignored primary-key change: unchanged, with the warning.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('8', 32), 'C2', NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT updated, unchanged FROM contactsync_import('s', 'customer_id');
+SELECT status, warnings FROM contactsync_import_results WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch);
+
+-- Rule: email status is irreversible: unsubscribed, hard_bounce and
+-- spam_report never go back to subscribed; other fields still apply.
+CREATE TEMP TABLE e (email text, messaging_status text, name text);
+INSERT INTO e VALUES ('u@example.com', 'unsubscribed', 'U'), ('h@example.com', 'hard_bounce', 'H'),
+                     ('p@example.com', 'spam_report', 'P'), ('s@example.com', 'subscribed', 'S');
+SELECT created FROM contactsync_import('e', 'email');
+UPDATE e SET messaging_status = 'subscribed', name = lower(name);
+UPDATE e SET messaging_status = 'unsubscribed' WHERE email = 's@example.com';
+SELECT updated FROM contactsync_import('e', 'email');
+SELECT row_number, status, warnings FROM contactsync_import_results WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch) ORDER BY 1;
+SELECT email, messaging_status, name FROM contactsync_contact WHERE channel = 'email' ORDER BY email;
+-- Only the refused status change: unchanged, with status_not_reversed.
+UPDATE e SET messaging_status = 'subscribed', name = NULL WHERE email = 'u@example.com';
+DELETE FROM e WHERE email <> 'u@example.com';
+SELECT updated, unchanged FROM contactsync_import('e', 'email');
+SELECT status, warnings FROM contactsync_import_results WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch);
+-- Moving between the other statuses is allowed.
+UPDATE e SET messaging_status = 'hard_bounce';
+SELECT updated FROM contactsync_import('e', 'email');
+SELECT messaging_status FROM contactsync_contact WHERE email = 'u@example.com' AND channel = 'email';
+
+-- platform_name goes on created contacts, and on updated ones whose platform_name is empty.
+SELECT platform_name FROM contactsync_contact WHERE line_uid = 'U' || repeat('1', 32);
+SELECT updated FROM contactsync_import('e', 'email', platform_name => 'Mail');
+SELECT email, platform_name FROM contactsync_contact WHERE channel = 'email' ORDER BY email;
+RESET contactsync.default_region;

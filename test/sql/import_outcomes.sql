@@ -1,0 +1,79 @@
+-- contactsync_import: outcomes (SPEC §3 "Outcomes"): one status per row in
+-- file order, codes and messages, the summary and its NOTICE, the results
+-- and failures views, the failure report, dry runs, atomicity.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS contactsync;
+-- A clean store, so ids in messages are the same whatever ran before.
+TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
+ALTER SEQUENCE contactsync_contact_id_seq RESTART;
+ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
+SET contactsync.default_region = 'TW';
+RESET client_min_messages;
+
+-- Rows are numbered in file order: fill the staging table with COPY.
+CREATE TEMP TABLE staging (line_uid text, phone text, customer_id text, name text, email text, note text, tags text);
+COPY staging FROM STDIN WITH (FORMAT csv, HEADER true);
+line_uid,phone,customer_id,name,email,note,tags
+U00000000000000000000000000000001,0912-345-678,C1,Ann,ann@example.com,"likes ""tea"", not coffee","vip,new"
+U00000000000000000000000000000002,+886 912 000 002,C2,Bob,bob@example,,
+U00000000000000000000000000000003,,C3,"Cy
+Two lines",,,
+not-a-uid,12345,,,,,
+,0912000005,C5,No uid,,,
+U00000000000000000000000000000001,,C1,Ann again,,,
+\.
+-- A summary row, and one NOTICE with the same counts.
+SELECT * FROM contactsync_import('staging', 'line_uid');
+
+-- contactsync_import_results: every row, one status each.
+SELECT batch_id, row_number, status, contact_id, codes, message, warnings
+  FROM contactsync_import_results ORDER BY batch_id, row_number;
+SELECT count(*) = 6 AS one_result_per_row FROM contactsync_import_results WHERE batch_id = 1;
+
+-- contactsync_import_failures: failed and skipped rows with their original cells.
+SELECT row_number, status, codes, cells FROM contactsync_import_failures WHERE batch_id = 1 ORDER BY row_number;
+
+-- The failure report: original columns in order plus error, as CSV.
+SELECT contactsync_failure_report(1);
+SELECT * FROM contactsync_failures_1;
+COPY (SELECT * FROM contactsync_failures_1) TO STDOUT WITH (FORMAT csv, HEADER true);
+-- Fixing the file and re-importing it: the fixed rows now import.
+CREATE TEMP TABLE fixed AS SELECT line_uid, phone, customer_id, name, email, note, tags FROM contactsync_failures_1;
+UPDATE fixed SET email = 'bob@example.com' WHERE customer_id = 'C2';
+UPDATE fixed SET line_uid = 'U00000000000000000000000000000004', phone = '0912000004' WHERE line_uid = 'not-a-uid';
+UPDATE fixed SET line_uid = 'U00000000000000000000000000000005' WHERE customer_id = 'C5';
+SELECT created, updated, failed FROM contactsync_import('fixed', 'line_uid', on_duplicate => 'last');
+SELECT row_number, status, codes FROM contactsync_import_results WHERE batch_id = 2 ORDER BY 1;
+
+-- The batch records parameters, counts and timing.
+SELECT id, staging, staging_columns, channel, key, dry_run, rows, created, updated, unchanged, skipped, failed,
+       params ->> 'mode' AS mode, finished_at >= started_at AS timed
+  FROM contactsync_import_batch ORDER BY id;
+
+-- Dry run: every row classified and recorded, no contact changed.
+CREATE TEMP TABLE before AS SELECT * FROM contactsync_contact;
+TRUNCATE staging;
+INSERT INTO staging VALUES ('U00000000000000000000000000000001', NULL, NULL, 'Ann (dry)', NULL, NULL, NULL),
+                           ('U00000000000000000000000000000009', NULL, NULL, 'New (dry)', NULL, NULL, NULL),
+                           ('bad', NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT batch_id, created, updated, failed FROM contactsync_import('staging', 'line_uid', dry_run => true);
+SELECT row_number, status, contact_id, message FROM contactsync_import_results WHERE batch_id = 3 ORDER BY 1;
+SELECT dry_run FROM contactsync_import_batch WHERE id = 3;
+SELECT count(*) AS changed_contacts FROM (
+  (SELECT * FROM contactsync_contact EXCEPT SELECT * FROM before)
+  UNION ALL (SELECT * FROM before EXCEPT SELECT * FROM contactsync_contact)) d;
+
+-- One call is one transaction: an error rolls everything back.
+SELECT count(*) AS contacts, (SELECT count(*) FROM contactsync_import_batch) AS batches FROM contactsync_contact;
+BEGIN;
+SELECT created FROM contactsync_import('staging', 'line_uid');
+SELECT 1 / 0;
+ROLLBACK;
+SELECT count(*) AS contacts, (SELECT count(*) FROM contactsync_import_batch) AS batches FROM contactsync_contact;
+
+-- Two imports in one transaction work.
+BEGIN;
+SELECT created FROM contactsync_import('staging', 'line_uid');
+SELECT unchanged FROM contactsync_import('staging', 'line_uid');
+COMMIT;
+RESET contactsync.default_region;
