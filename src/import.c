@@ -27,6 +27,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "contactsync.h"
 #include "import.h"
@@ -48,6 +49,32 @@ cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
 
 	if (rc != expected)
 		elog(ERROR, "contactsync statement failed (%s): %s", SPI_result_code_string(rc), sql);
+}
+
+/*
+ * cs_progress — the end of a phase.  Always a DEBUG1 line with its time; a
+ * NOTICE only once the import has run 5 seconds, and at most every 5
+ * seconds, so a short import prints exactly its summary.
+ */
+void
+cs_progress(CsImport *imp, const char *phase, int64 rows)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	long		phase_ms = (long) ((now - imp->phase_started) / 1000);
+	long		total_ms = (long) ((now - imp->started) / 1000);
+
+	ereport(DEBUG1,
+			(errmsg_internal("contactsync: batch " INT64_FORMAT ": %s took %ld ms",
+							 imp->batch_id, phase, phase_ms)));
+	if (TimestampDifferenceExceeds(imp->started, now, 5000) &&
+		TimestampDifferenceExceeds(imp->last_report, now, 5000))
+	{
+		ereport(NOTICE,
+				(errmsg("contactsync: batch " INT64_FORMAT ": %s done (" INT64_FORMAT " rows), %ld.%01ld s elapsed",
+						imp->batch_id, phase, rows, total_ms / 1000, (total_ms % 1000) / 100)));
+		imp->last_report = now;
+	}
+	imp->phase_started = now;
 }
 
 /* Raise the misuse error for a bad enumerated argument. */
@@ -219,6 +246,8 @@ run_phases(CsImport *imp)
 					"FROM d WHERE w.keyv = d.keyv AND w.st IS NULL AND (NOT $1 OR w.rn < d.last)",
 					2, t, v, NULL, SPI_OK_UPDATE);
 
+		cs_progress(imp, "duplicate check", imp->rows);
+
 		/* Matching: every stored contact with the key, latest first. */
 		cs_spi_exec(psprintf("WITH m AS (SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
 							 "FROM " WORK " w JOIN %s.contactsync_contact c "
@@ -227,6 +256,8 @@ run_phases(CsImport *imp)
 							 "UPDATE " WORK " w SET candidates = m.cands, match_id = m.cands[1] FROM m WHERE w.rn = m.rn",
 							 imp->schema, keycol),
 					2, t2, v2, NULL, SPI_OK_UPDATE);
+
+		cs_progress(imp, "matching", imp->rows);
 
 		if (imp->on_ambiguous_error)
 		{
@@ -287,6 +318,8 @@ run_phases(CsImport *imp)
 						 "WHERE w.rn = f.rn AND (f.later OR c.id IS NOT NULL)",
 						 pk, pk, pk, pk, imp->schema),
 				2, t2, v2, NULL, SPI_OK_UPDATE);
+
+	cs_progress(imp, "classification", imp->rows);
 
 	/* Merge: the new values of every matched contact. */
 	initStringInfo(&sql);
@@ -373,6 +406,8 @@ run_phases(CsImport *imp)
 					1, tdry, vdry, NULL, SPI_OK_UPDATE);
 	}
 
+	cs_progress(imp, "updates", imp->rows);
+
 	/* Creates: ids first (so the rows know them), then one insert. */
 	if (!imp->dry_run)
 		cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'created', contact_id = pg_catalog.nextval('%s.contactsync_contact_id_seq'), "
@@ -405,6 +440,8 @@ run_phases(CsImport *imp)
 							   "WHERE w.action = 'create' AND w.st = 'created' ORDER BY w.rn");
 		cs_spi_exec(sql.data, 4, t, v, n, SPI_OK_INSERT);
 	}
+
+	cs_progress(imp, "creates", imp->rows);
 
 	/* One result row per staging row. */
 	{
@@ -598,9 +635,12 @@ contactsync_import(PG_FUNCTION_ARGS)
 	}
 
 	create_work_table();
+	imp->started = imp->last_report = imp->phase_started = GetCurrentTimestamp();
 	cs_read_staging(imp);
 	cs_spi_exec("ANALYZE pg_temp.contactsync_work", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	cs_progress(imp, "reading and validating", imp->rows);
 	run_phases(imp);
+	cs_progress(imp, "results", imp->rows);
 
 	/* Counts, the batch row, the summary. */
 	cs_spi_exec("SELECT st, pg_catalog.count(*) FROM " WORK " GROUP BY st", 0, NULL, NULL, NULL, SPI_OK_SELECT);

@@ -65,6 +65,11 @@ typedef struct CsImport
 	int			ncustoms;
 	CsCustomField *customs;
 
+	/* progress */
+	TimestampTz started;
+	TimestampTz last_report;
+	TimestampTz phase_started;
+
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */
 	int64		batch_id;
@@ -77,6 +82,7 @@ extern const CsChannelDef *cs_infer_channel(CsImport *imp);
 extern void cs_read_staging(CsImport *imp);
 
 /* import.c */
+extern void cs_progress(CsImport *imp, const char *phase, int64 rows);
 extern void cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
 						const char *nulls, int expected);
 
