@@ -13,6 +13,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -198,6 +199,8 @@ create_work_table(void)
 		cs_spi_exec("DROP TABLE pg_temp.contactsync_work", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	if (OidIsValid(RelnameGetRelid("contactsync_upd")))
 		cs_spi_exec("DROP TABLE pg_temp.contactsync_upd", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	if (OidIsValid(RelnameGetRelid("contactsync_match")))
+		cs_spi_exec("DROP TABLE pg_temp.contactsync_match", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_work (rn int4 NOT NULL, st text, codes text[], msg text, keyv text");
@@ -205,17 +208,57 @@ create_work_table(void)
 		appendStringInfo(&sql, ", %s %s", cs_fields[f].name,
 						 f == CSF_TAGS ? "text[]" : f == CSF_BIRTHDAY ? "date" :
 						 f == CSF_CONSENT_AT ? "timestamptz" : "text");
-	appendStringInfoString(&sql, ", custom jsonb, cells jsonb, candidates bigint[], match_id bigint, "
-						   "action text, contact_id bigint, warnings text[], previous jsonb) ON COMMIT DROP");
+	appendStringInfoString(&sql, ", custom jsonb, cells jsonb, tid tid) ON COMMIT DROP");
 	cs_spi_exec(sql.data, 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 }
 
 /* SQL expression: the distinct elements of a text[] in first-seen order. */
 #define DEDUP(x) "ARRAY(SELECT u.t FROM pg_catalog.unnest(" x ") WITH ORDINALITY AS u(t, o) GROUP BY u.t ORDER BY pg_catalog.min(u.o))"
 
+/* Rows still open (no status) and without a stored match: they create. */
+#define UNMATCHED "NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_match m WHERE m.rn = w.rn)"
+
 /*
- * The set-based phases: duplicates, matching, classification, merge and
- * writes.  Parameters common to all statements: $1 workspace, $2 channel.
+ * The SQL expression that rebuilds a failed or skipped row's original cells
+ * from the staging table (by the ctid the reader kept), as jsonb keyed by
+ * column name: the same text the reader saw, without building JSON for the
+ * rows that import.  jsonb_build_object takes at most 100 arguments, so
+ * wide tables are built 50 columns at a time.
+ */
+static char *
+lazy_cells_sql(CsImport *imp)
+{
+	StringInfoData sql;
+	int			i;
+
+	if (!imp->lazy_cells)
+		return "w.cells";
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "(SELECT ");
+	for (i = 0; i < imp->ncolumns; i++)
+	{
+		const char *col = quote_identifier(imp->columns[i].name);
+
+		if (i % 50 == 0)
+			appendStringInfo(&sql, "%spg_catalog.jsonb_build_object(", i > 0 ? ") || " : "");
+		else
+			appendStringInfoString(&sql, ", ");
+		appendStringInfo(&sql, "%s, s.%s::pg_catalog.text", quote_literal_cstr(imp->columns[i].name), col);
+	}
+	if (imp->ncolumns == 0)
+		appendStringInfoString(&sql, "'{}'::pg_catalog.jsonb");
+	else
+		appendStringInfoChar(&sql, ')');
+	appendStringInfo(&sql, " FROM %s s WHERE s.ctid = w.tid)", imp->relname);
+	return sql.data;
+}
+
+/*
+ * The set-based phases: duplicates, matching, classification, merge, and
+ * one statement that creates contacts and records every row's outcome.
+ * Each statement touches the work table once; the ones that set a status
+ * touch only the rows they fail or skip.  $1 is the workspace, $2 the
+ * channel in all of them.
  */
 static void
 run_phases(CsImport *imp)
@@ -227,6 +270,8 @@ run_phases(CsImport *imp)
 	bool		insert_all = strcmp(imp->mode, "insert_all") == 0;
 	Oid			t2[2] = {TEXTOID, TEXTOID};
 	Datum		v2[2] = {CStringGetTextDatum(imp->workspace), CStringGetTextDatum(ch->name)};
+	Oid			t1[1] = {TEXTOID};
+	Datum		key1[1] = {CStringGetTextDatum(imp->key)};
 	StringInfoData sql;
 	int			f;
 
@@ -245,85 +290,79 @@ run_phases(CsImport *imp)
 					"ELSE pg_catalog.format('%s %s appears more than once in the file (rows %s)', $2, w.keyv, pg_catalog.array_to_string(d.rns, ', ')) END "
 					"FROM d WHERE w.keyv = d.keyv AND w.st IS NULL AND (NOT $1 OR w.rn < d.last)",
 					2, t, v, NULL, SPI_OK_UPDATE);
-
 		cs_progress(imp, "duplicate check", imp->rows);
 
 		/* Matching: every stored contact with the key, latest first. */
-		cs_spi_exec(psprintf("WITH m AS (SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
+		cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
+							 "SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
 							 "FROM " WORK " w JOIN %s.contactsync_contact c "
 							 "ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
-							 "WHERE w.st IS NULL GROUP BY w.rn) "
-							 "UPDATE " WORK " w SET candidates = m.cands, match_id = m.cands[1] FROM m WHERE w.rn = m.rn",
+							 "WHERE w.st IS NULL GROUP BY w.rn",
 							 imp->schema, keycol),
-					2, t2, v2, NULL, SPI_OK_UPDATE);
-
+					2, t2, v2, NULL, SPI_OK_UTILITY);
+		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_match (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+		cs_spi_exec("ANALYZE pg_temp.contactsync_match", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_progress(imp, "matching", imp->rows);
 
 		if (imp->on_ambiguous_error)
-		{
-			Oid			t1[1] = {TEXTOID};
-			Datum		v1[1] = {CStringGetTextDatum(imp->key)};
-
-			cs_spi_exec("UPDATE " WORK " SET st = 'failed', codes = ARRAY['ambiguous_match'], match_id = NULL, "
-						"msg = pg_catalog.format('%s %s matches %s stored contacts (ids %s)', $1, keyv, "
-						"pg_catalog.cardinality(candidates), pg_catalog.array_to_string(candidates, ', ')) "
-						"WHERE st IS NULL AND pg_catalog.cardinality(candidates) > 1",
-						1, t1, v1, NULL, SPI_OK_UPDATE);
-		}
-
-		/* Matched rows update, or are skipped by insert_only. */
+			cs_spi_exec("UPDATE " WORK " w SET st = 'failed', codes = ARRAY['ambiguous_match'], "
+						"msg = pg_catalog.format('%s %s matches %s stored contacts (ids %s)', $1, w.keyv, "
+						"pg_catalog.cardinality(m.cands), pg_catalog.array_to_string(m.cands, ', ')) "
+						"FROM pg_temp.contactsync_match m WHERE m.rn = w.rn AND w.st IS NULL "
+						"AND pg_catalog.cardinality(m.cands) > 1",
+						1, t1, key1, NULL, SPI_OK_UPDATE);
 		if (strcmp(imp->mode, "insert_only") == 0)
-			cs_spi_exec("UPDATE " WORK " SET st = 'skipped', codes = ARRAY['already_exists'], "
-						"msg = pg_catalog.format('contact %s already exists (insert_only)', match_id) "
-						"WHERE st IS NULL AND match_id IS NOT NULL",
-						0, NULL, NULL, NULL, SPI_OK_UPDATE);
-		else
-			cs_spi_exec("UPDATE " WORK " SET action = 'update' WHERE st IS NULL AND match_id IS NOT NULL",
+			cs_spi_exec("UPDATE " WORK " w SET st = 'skipped', codes = ARRAY['already_exists'], "
+						"msg = pg_catalog.format('contact %s already exists (insert_only)', m.cands[1]) "
+						"FROM pg_temp.contactsync_match m WHERE m.rn = w.rn AND w.st IS NULL",
 						0, NULL, NULL, NULL, SPI_OK_UPDATE);
 
 		/* Unmatched rows: update_only and customer_id skip them. */
+		if (strcmp(imp->mode, "update_only") == 0 || imp->key_field == CSF_CUSTOMER_ID)
 		{
-			Oid			t[3] = {BOOLOID, BOOLOID, TEXTOID};
-			Datum		v[3] = {
-				BoolGetDatum(strcmp(imp->mode, "update_only") == 0),
-				BoolGetDatum(imp->key_field == CSF_CUSTOMER_ID),
-				CStringGetTextDatum(imp->key)
-			};
+			Oid			t[2] = {BOOLOID, TEXTOID};
+			Datum		v[2] = {BoolGetDatum(strcmp(imp->mode, "update_only") == 0),
+			CStringGetTextDatum(imp->key)};
+			const char *creates = imp->customer_id_creates ? "true" : "false";
 
-			cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'skipped', codes = ARRAY['not_found'], "
-								 "msg = CASE WHEN $1 THEN pg_catalog.format('no stored contact has %%s %%s (update_only)', $3, keyv) "
-								 "WHEN %s IS NULL AND %s THEN pg_catalog.format('no stored contact has customer_id %%s, and the row has no %s to create one', keyv) "
-								 "ELSE pg_catalog.format('no stored contact has customer_id %%s (customer_id_creates is off)', keyv) END "
-								 "WHERE st IS NULL AND match_id IS NULL AND ($1 OR ($2 AND (NOT %s OR %s IS NULL)))",
-								 pk, imp->customer_id_creates ? "true" : "false", pk,
-								 imp->customer_id_creates ? "true" : "false", pk),
-						3, t, v, NULL, SPI_OK_UPDATE);
+			cs_spi_exec(psprintf("UPDATE " WORK " w SET st = 'skipped', codes = ARRAY['not_found'], "
+								 "msg = CASE WHEN $1 THEN pg_catalog.format('no stored contact has %%s %%s (update_only)', $2, w.keyv) "
+								 "WHEN %s THEN pg_catalog.format('no stored contact has customer_id %%s, and the row has no %s to create one', w.keyv) "
+								 "ELSE pg_catalog.format('no stored contact has customer_id %%s (customer_id_creates is off)', w.keyv) END "
+								 "WHERE w.st IS NULL AND " UNMATCHED " AND ($1 OR NOT %s OR w.%s IS NULL)",
+								 creates, pk, creates, pk),
+						2, t, v, NULL, SPI_OK_UPDATE);
 		}
 	}
+	else
+		cs_spi_exec("CREATE TEMP TABLE contactsync_match (rn int4 PRIMARY KEY, cands bigint[]) ON COMMIT DROP",
+					0, NULL, NULL, NULL, SPI_OK_UTILITY);
 
-	/* Everything still open creates a contact. */
-	cs_spi_exec("UPDATE " WORK " SET action = 'create' WHERE st IS NULL AND action IS NULL",
-				0, NULL, NULL, NULL, SPI_OK_UPDATE);
-	cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'failed', action = NULL, codes = ARRAY['missing_required'], "
-						 "msg = 'a new %s contact needs %s' WHERE action = 'create' AND %s IS NULL",
-						 ch->name, pk, pk),
-				0, NULL, NULL, NULL, SPI_OK_UPDATE);
-	cs_spi_exec(psprintf("WITH f AS (SELECT rn, %s AS pk, rn <> pg_catalog.min(rn) OVER (PARTITION BY %s) AS later "
-						 "FROM " WORK " WHERE action = 'create') "
-						 "UPDATE " WORK " w SET st = 'failed', action = NULL, codes = ARRAY['channel_key_exists'], "
-						 "msg = CASE WHEN c.id IS NOT NULL THEN pg_catalog.format('%s %%s already belongs to contact %%s', f.pk, c.id) "
+	/* Rows that would create: the primary key is needed, and must be new. */
+	cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s) AS later "
+						 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED ") "
+						 "UPDATE " WORK " w SET st = 'failed', "
+						 "codes = CASE WHEN f.pk IS NULL THEN ARRAY['missing_required'] ELSE ARRAY['channel_key_exists'] END, "
+						 "msg = CASE WHEN f.pk IS NULL THEN 'a new %s contact needs %s' "
+						 "WHEN c.id IS NOT NULL THEN pg_catalog.format('%s %%s already belongs to contact %%s', f.pk, c.id) "
 						 "ELSE pg_catalog.format('%s %%s appears on an earlier row of the file', f.pk) END "
 						 "FROM f LEFT JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 "
 						 "AND c.external_member_id = f.pk "
-						 "WHERE w.rn = f.rn AND (f.later OR c.id IS NOT NULL)",
-						 pk, pk, pk, pk, imp->schema),
+						 "WHERE w.rn = f.rn AND (f.pk IS NULL OR (f.later AND f.pk IS NOT NULL) OR c.id IS NOT NULL)",
+						 pk, pk, ch->name, pk, pk, pk, imp->schema),
 				2, t2, v2, NULL, SPI_OK_UPDATE);
-
 	cs_progress(imp, "classification", imp->rows);
 
-	/* Merge: the new values of every matched contact. */
+	/* Merge: the new values of every matched contact, and whether they differ. */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS SELECT w.rn, c.id");
+	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
+						   "SELECT n.*, ROW(");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
+	appendStringInfoString(&sql, "n.custom, n.platform_name) IS DISTINCT FROM ROW(");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		appendStringInfo(&sql, "(n.old).%s, ", cs_fields[f].name);
+	appendStringInfoString(&sql, "(n.old).custom, (n.old).platform_name) AS changed FROM (SELECT w.rn, c.id, c AS old");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 	{
 		const char *n = cs_fields[f].name;
@@ -331,15 +370,15 @@ run_phases(CsImport *imp)
 		if (f == (int) ch->primary)
 			appendStringInfo(&sql, ", c.%s", n);
 		else if (f == CSF_TAGS)
-			appendStringInfo(&sql, ", CASE WHEN $4 AND w.tags IS NOT NULL "
-							 "THEN " DEDUP("w.tags || COALESCE($6, '{}'::text[])") " "
-							 "ELSE " DEDUP("c.tags || COALESCE(w.tags, '{}'::text[]) || COALESCE($6, '{}'::text[])") " END AS tags");
+			appendStringInfoString(&sql, ", CASE WHEN $4 AND w.tags IS NOT NULL "
+								   "THEN " DEDUP("w.tags || COALESCE($6, '{}'::text[])") " "
+								   "ELSE " DEDUP("c.tags || COALESCE(w.tags, '{}'::text[]) || COALESCE($6, '{}'::text[])") " END AS tags");
 		else if (f == CSF_MESSAGING_STATUS && strcmp(ch->name, "email") == 0)
-			appendStringInfo(&sql, ", CASE WHEN w.messaging_status IS NULL THEN c.messaging_status "
-							 "WHEN w.messaging_status = 'subscribed' AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
-							 "THEN c.messaging_status "
-							 "WHEN $3 OR c.messaging_status IS NULL OR c.messaging_status = '' THEN w.messaging_status "
-							 "ELSE c.messaging_status END AS messaging_status");
+			appendStringInfoString(&sql, ", CASE WHEN w.messaging_status IS NULL THEN c.messaging_status "
+								   "WHEN w.messaging_status = 'subscribed' AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
+								   "THEN c.messaging_status "
+								   "WHEN $3 OR c.messaging_status IS NULL OR c.messaging_status = '' THEN w.messaging_status "
+								   "ELSE c.messaging_status END AS messaging_status");
 		else
 			appendStringInfo(&sql, ", CASE WHEN w.%s IS NULL THEN c.%s "
 							 "WHEN $3 OR c.%s IS NULL OR c.%s::text = '' THEN w.%s ELSE c.%s END AS %s",
@@ -351,12 +390,12 @@ run_phases(CsImport *imp)
 					 "ELSE c.platform_name END AS platform_name"
 					 ", pg_catalog.array_remove(ARRAY["
 					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
-					 "CASE WHEN $2 = 'email' AND w.messaging_status = 'subscribed' "
+					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
 					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
 					 "], NULL) AS warnings"
-					 ", pg_catalog.to_jsonb(c.*) AS previous"
-					 " FROM " WORK " w JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = w.match_id"
-					 " WHERE w.action = 'update'",
+					 " FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn"
+					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = m.cands[1]"
+					 " WHERE w.st IS NULL) AS n",
 					 pk, pk, pk, imp->schema);
 	{
 		Oid			t[6] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTARRAYOID};
@@ -365,98 +404,77 @@ run_phases(CsImport *imp)
 		imp->add_tags};
 		char		n[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
 
-		Oid			tdry[1] = {BOOLOID};
-		Datum		vdry[1] = {BoolGetDatum(imp->dry_run)};
-
 		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UTILITY);
-
-		/* Changed: any stored value differs from the contact's. */
-		cs_spi_exec("ALTER TABLE pg_temp.contactsync_upd ADD COLUMN changed boolean",
-					0, NULL, NULL, NULL, SPI_OK_UTILITY);
-		resetStringInfo(&sql);
-		appendStringInfo(&sql, "UPDATE pg_temp.contactsync_upd u SET changed = ROW(");
-		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-			appendStringInfo(&sql, "u.%s, ", cs_fields[f].name);
-		appendStringInfo(&sql, "u.custom, u.platform_name) IS DISTINCT FROM ROW(");
-		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-			appendStringInfo(&sql, "c.%s, ", cs_fields[f].name);
-		appendStringInfo(&sql, "c.custom, c.platform_name) FROM %s.contactsync_contact c "
-						 "WHERE c.workspace = $1 AND c.id = u.id", imp->schema);
-		cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
-
-		if (!imp->dry_run)
-		{
-			resetStringInfo(&sql);
-			appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET ", imp->schema);
-			for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-				appendStringInfo(&sql, "%s = u.%s, ", cs_fields[f].name, cs_fields[f].name);
-			appendStringInfoString(&sql, "custom = u.custom, platform_name = u.platform_name, updated_at = pg_catalog.now() "
-								   "FROM pg_temp.contactsync_upd u WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
-			cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
-		}
-		cs_spi_exec("UPDATE " WORK " w SET st = CASE WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
-					"contact_id = u.id, warnings = u.warnings, "
-					"previous = CASE WHEN u.changed THEN u.previous END, "
-					"msg = pg_catalog.concat_ws('; ', CASE WHEN u.changed AND $1 THEN pg_catalog.format('contact %s would be updated (dry run)', u.id) "
-					"WHEN u.changed THEN pg_catalog.format('updated contact %s', u.id) "
-					"ELSE pg_catalog.format('contact %s unchanged', u.id) END, "
-					"CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
-					"CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) "
-					"FROM pg_temp.contactsync_upd u WHERE w.rn = u.rn",
-					1, tdry, vdry, NULL, SPI_OK_UPDATE);
 	}
-
-	cs_progress(imp, "updates", imp->rows);
-
-	/* Creates: ids first (so the rows know them), then one insert. */
-	if (!imp->dry_run)
-		cs_spi_exec(psprintf("UPDATE " WORK " SET st = 'created', contact_id = pg_catalog.nextval('%s.contactsync_contact_id_seq'), "
-							 "msg = NULL WHERE action = 'create' AND st IS NULL",
-							 imp->schema), 0, NULL, NULL, NULL, SPI_OK_UPDATE);
-	else
-		cs_spi_exec("UPDATE " WORK " SET st = 'created', msg = 'would be created (dry run)' "
-					"WHERE action = 'create' AND st IS NULL", 0, NULL, NULL, NULL, SPI_OK_UPDATE);
+	cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_upd (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	if (!imp->dry_run)
 	{
-		Oid			t[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
-		Datum		v[4] = {v2[0], v2[1],
-			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
-		imp->add_tags};
-		char		n[5] = {' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
-
 		resetStringInfo(&sql);
-		appendStringInfo(&sql, "INSERT INTO %s.contactsync_contact (id, workspace, channel, platform_name", imp->schema);
+		appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET ", imp->schema);
+		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+			appendStringInfo(&sql, "%s = u.%s, ", cs_fields[f].name, cs_fields[f].name);
+		appendStringInfoString(&sql, "custom = u.custom, platform_name = u.platform_name, updated_at = pg_catalog.now() "
+							   "FROM pg_temp.contactsync_upd u WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
+		cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
+	}
+	cs_progress(imp, "updates", imp->rows);
+
+	/*
+	 * Creates and results in one statement: the new contacts (ids from the
+	 * sequence, in row order), then one result row per staging row, joined
+	 * to its new contact by the channel primary key.
+	 */
+	resetStringInfo(&sql);
+	if (imp->dry_run)
+		appendStringInfoString(&sql, "WITH ins AS (SELECT NULL::bigint AS id, NULL::text AS external_member_id WHERE false) ");
+	else
+	{
+		appendStringInfo(&sql, "WITH ins AS (INSERT INTO %s.contactsync_contact (id, workspace, channel, platform_name", imp->schema);
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 			appendStringInfo(&sql, ", %s", cs_fields[f].name);
-		appendStringInfoString(&sql, ", custom) SELECT w.contact_id, $1, $2, $3");
+		appendStringInfo(&sql, ", custom) SELECT pg_catalog.nextval('%s.contactsync_contact_id_seq'), $1, $2, $4", imp->schema);
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		{
 			if (f == CSF_TAGS)
-				appendStringInfoString(&sql, ", " DEDUP("COALESCE(w.tags, '{}'::text[]) || COALESCE($4, '{}'::text[])"));
+				appendStringInfoString(&sql, ", " DEDUP("COALESCE(w.tags, '{}'::text[]) || COALESCE($5, '{}'::text[])"));
 			else
 				appendStringInfo(&sql, ", w.%s", cs_fields[f].name);
 		}
-		appendStringInfoString(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM " WORK " w "
-							   "WHERE w.action = 'create' AND w.st = 'created' ORDER BY w.rn");
-		cs_spi_exec(sql.data, 4, t, v, n, SPI_OK_INSERT);
+		appendStringInfoString(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM (SELECT * FROM " WORK " w "
+							   "WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w "
+							   "RETURNING id, external_member_id) ");
 	}
-
-	cs_progress(imp, "creates", imp->rows);
-
-	/* One result row per staging row. */
+	appendStringInfo(&sql, "INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
+					 "codes, message, warnings, cells, previous) "
+					 "SELECT $1, $3, w.rn, "
+					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN u.rn IS NULL THEN 'created' "
+					 "WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
+					 "COALESCE(u.id, i.id), COALESCE(w.codes, '{}'), "
+					 "CASE WHEN w.st IS NOT NULL THEN w.msg "
+					 "WHEN u.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
+					 "ELSE pg_catalog.format('created contact %%s', i.id) END "
+					 "ELSE pg_catalog.concat_ws('; ', "
+					 "CASE WHEN NOT u.changed THEN pg_catalog.format('contact %%s unchanged', u.id) "
+					 "WHEN $6 THEN pg_catalog.format('contact %%s would be updated (dry run)', u.id) "
+					 "ELSE pg_catalog.format('updated contact %%s', u.id) END, "
+					 "CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
+					 "CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) END, "
+					 "COALESCE(u.warnings, '{}'), "
+					 "CASE WHEN w.st IN ('failed', 'skipped') THEN %s END, "
+					 "CASE WHEN u.changed THEN pg_catalog.to_jsonb(u.old) END "
+					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
+					 "LEFT JOIN ins i ON w.st IS NULL AND u.rn IS NULL AND i.external_member_id = w.%s",
+					 imp->schema, lazy_cells_sql(imp), pk);
 	{
-		Oid			t[2] = {TEXTOID, INT8OID};
-		Datum		v[2] = {v2[0], Int64GetDatum(imp->batch_id)};
+		Oid			t[6] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID};
+		Datum		v[6] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
+			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
+			imp->add_tags, BoolGetDatum(imp->dry_run)};
+		char		n[7] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', 0};
 
-		cs_spi_exec(psprintf("INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
-							 "codes, message, warnings, cells, previous) "
-							 "SELECT $1, $2, w.rn, w.st, w.contact_id, COALESCE(w.codes, '{}'), "
-							 "CASE WHEN w.st = 'created' AND w.contact_id IS NOT NULL "
-							 "THEN pg_catalog.format('created contact %%s', w.contact_id) ELSE w.msg END, "
-							 "COALESCE(w.warnings, '{}'), CASE WHEN w.st IN ('failed', 'skipped') THEN w.cells END, w.previous "
-							 "FROM " WORK " w", imp->schema),
-					2, t, v, NULL, SPI_OK_INSERT);
+		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_INSERT);
 	}
+	cs_progress(imp, "creates and results", imp->rows);
 }
 
 /*
@@ -634,16 +652,24 @@ contactsync_import(PG_FUNCTION_ARGS)
 		imp->batch_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &rnulls[0]));
 	}
 
+	imp->lazy_cells = (get_rel_relkind(imp->relid) == RELKIND_RELATION ||
+					   get_rel_relkind(imp->relid) == RELKIND_MATVIEW);
 	create_work_table();
 	imp->started = imp->last_report = imp->phase_started = GetCurrentTimestamp();
 	cs_read_staging(imp);
 	cs_spi_exec("ANALYZE pg_temp.contactsync_work", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	cs_progress(imp, "reading and validating", imp->rows);
 	run_phases(imp);
-	cs_progress(imp, "results", imp->rows);
 
 	/* Counts, the batch row, the summary. */
-	cs_spi_exec("SELECT st, pg_catalog.count(*) FROM " WORK " GROUP BY st", 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	{
+		Oid			t[2] = {TEXTOID, INT8OID};
+		Datum		v[2] = {CStringGetTextDatum(imp->workspace), Int64GetDatum(imp->batch_id)};
+
+		cs_spi_exec(psprintf("SELECT status, pg_catalog.count(*) FROM %s.contactsync_import_row "
+							 "WHERE workspace = $1 AND batch_id = $2 GROUP BY status", imp->schema),
+					2, t, v, NULL, SPI_OK_SELECT);
+	}
 	for (i = 0; i < SPI_processed; i++)
 	{
 		char	   *st = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);

@@ -53,6 +53,7 @@ typedef struct CsImport
 	bool		customer_id_creates;
 	bool		unify;
 	bool		dry_run;
+	bool		lazy_cells;		/* cells rebuilt from the staging table by ctid */
 
 	/* staging columns */
 	int			ncolumns;

@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "storage/lmgr.h"
 
 #include "contactsync.h"
 #include "import.h"
@@ -43,6 +44,7 @@ enum
 	W_FIELDS,					/* CSF_LINE_UID .. CSF_CONSENT_AT follow */
 	W_CUSTOM = W_FIELDS + CSF_EXTERNAL_MEMBER_ID,
 	W_CELLS,
+	W_TID,
 	W_NCOLS
 };
 
@@ -301,7 +303,7 @@ put(Chunk *ch, int col, const char *s)
  * it to the chunk.
  */
 static void
-process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells)
+process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 {
 	const CsChannelDef *chan = imp->channel;
 	char	   *values[CSF_NFIELDS] = {0};
@@ -401,9 +403,9 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells)
 		add_error(&codes, &msg, "missing_key",
 				  psprintf("the key %s is empty", imp->key));
 
-	/* Original cells, for failure reports. */
+	/* Original cells, for failure reports (tables: rebuilt later by ctid). */
 	appendStringInfoChar(&cellsj, '{');
-	for (i = 0; i < imp->ncolumns; i++)
+	for (i = 0; i < imp->ncolumns && !imp->lazy_cells; i++)
 	{
 		if (i > 0)
 			appendStringInfoChar(&cellsj, ',');
@@ -442,7 +444,17 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells)
 	for (i = 0; i < CSF_EXTERNAL_MEMBER_ID; i++)
 		put(ch, W_FIELDS + i, values[i]);
 	put(ch, W_CUSTOM, ncustom > 0 ? custom.data : NULL);
-	put(ch, W_CELLS, cellsj.data);
+	put(ch, W_CELLS, imp->lazy_cells ? NULL : cellsj.data);
+	if (tid != NULL)
+	{
+		char		buf[32];
+
+		snprintf(buf, sizeof(buf), "(%u,%u)", ItemPointerGetBlockNumber(tid),
+				 ItemPointerGetOffsetNumber(tid));
+		put(ch, W_TID, buf);
+	}
+	else
+		put(ch, W_TID, NULL);
 	ch->n++;
 }
 
@@ -489,7 +501,7 @@ prepare_chunk_insert(void)
 	appendStringInfoString(&sql, "INSERT INTO pg_temp.contactsync_work (rn, st, codes, msg, keyv");
 	for (c = 0; c < CSF_EXTERNAL_MEMBER_ID; c++)
 		appendStringInfo(&sql, ", %s", cs_fields[c].name);
-	appendStringInfoString(&sql, ", custom, cells) SELECT u.c0, u.c1, pg_catalog.string_to_array(u.c2, ','), u.c3, u.c4");
+	appendStringInfoString(&sql, ", custom, cells, tid) SELECT u.c0, u.c1, pg_catalog.string_to_array(u.c2, ','), u.c3, u.c4");
 	for (c = 0; c < CSF_EXTERNAL_MEMBER_ID; c++)
 	{
 		int			w = W_FIELDS + c;
@@ -503,8 +515,8 @@ prepare_chunk_insert(void)
 		else
 			appendStringInfo(&sql, ", u.c%d", w);
 	}
-	appendStringInfo(&sql, ", u.c%d::pg_catalog.jsonb, u.c%d::pg_catalog.jsonb FROM ROWS FROM (",
-					 W_CUSTOM, W_CELLS);
+	appendStringInfo(&sql, ", u.c%d::pg_catalog.jsonb, u.c%d::pg_catalog.jsonb, u.c%d::pg_catalog.tid FROM ROWS FROM (",
+					 W_CUSTOM, W_CELLS, W_TID);
 	for (c = 0; c < W_NCOLS; c++)
 	{
 		appendStringInfo(&sql, "%spg_catalog.unnest($%d)", c > 0 ? ", " : "", c + 1);
@@ -553,9 +565,16 @@ cs_read_staging(CsImport *imp)
 	rel = relation_open(imp->relid, AccessShareLock);
 	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
 	{
-		TableScanDesc scan = table_beginscan_strat(rel, GetActiveSnapshot(), 0, NULL,
-												   true, false);
-		TupleTableSlot *slot = table_slot_create(rel, NULL);
+		TableScanDesc scan;
+		TupleTableSlot *slot;
+
+		/*
+		 * Hold the table against writes until the import commits: the cells
+		 * of failed rows are read again by ctid at the end.
+		 */
+		LockRelationOid(imp->relid, ShareLock);
+		scan = table_beginscan_strat(rel, GetActiveSnapshot(), 0, NULL, true, false);
+		slot = table_slot_create(rel, NULL);
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
@@ -569,7 +588,7 @@ cs_read_staging(CsImport *imp)
 				cells[i] = slot->tts_isnull[att] ? NULL :
 					OidOutputFunctionCall(outfuncs[i], slot->tts_values[att]);
 			}
-			process_row(imp, ch, ++imp->rows, cells);
+			process_row(imp, ch, ++imp->rows, cells, &slot->tts_tid);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(rowcxt);
 			if (ch->n == CHUNK_ROWS)
@@ -608,7 +627,7 @@ cs_read_staging(CsImport *imp)
 
 					cells[i] = isnull ? NULL : OidOutputFunctionCall(outfuncs[i], d);
 				}
-				process_row(imp, ch, ++imp->rows, cells);
+				process_row(imp, ch, ++imp->rows, cells, NULL);
 				MemoryContextSwitchTo(old);
 				MemoryContextReset(rowcxt);
 				if (ch->n == CHUNK_ROWS)

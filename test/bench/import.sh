@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Import benchmark (issue: set-based and fast): in one run, generates a
+# LINE staging table of N rows (default 1,000,000) and times
+#   (a) contactsync_import into an empty store     vs  INSERT ... SELECT into an
+#       equivalent table with the same indexes, no validation;
+#   (b) the same file again (every row unchanged)   vs  (a);
+#   (c) a file updating every stored contact        vs  INSERT ... ON CONFLICT DO UPDATE
+#       on the baseline table;
+# and the backend's peak resident memory (VmHWM) after each import, each in a
+# fresh connection.
+#
+#   bash test/bench/import.sh                    # uses the installed extension
+#   CS_BENCH_SETUP=1 bash test/bench/import.sh   # deps, build and install first
+#   CS_BENCH_ROWS=100000 bash test/bench/import.sh
+#
+# Prints a markdown table and writes it to test/bench/out/import.md.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+rows=${CS_BENCH_ROWS:-1000000}
+out_dir="$cs_root/test/bench/out"
+mkdir -p "$out_dir"
+[ "${CS_BENCH_SETUP:-0}" = 1 ] && cs_setup
+
+cs_prepare_work
+cs_start_cluster
+# A server sized like a small production one; the same for every statement.
+cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+  -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '64MB'" \
+  -c "ALTER SYSTEM SET maintenance_work_mem = '256MB'" -c "ALTER SYSTEM SET jit = off"
+cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
+
+psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+# Time one statement in a fresh backend: prints "ms peak_kb".
+timed() {
+  psql_q -At <<SQL
+SET client_min_messages = warning;
+SELECT pg_catalog.clock_timestamp() AS t0 \gset
+\o /dev/null
+$1;
+\o
+SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000)
+       || ' ' || (pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
+                  'VmHWM:\s+(\d+)'))[1];
+SQL
+}
+
+echo "generating $rows rows ..." >&2
+psql_q <<SQL
+CREATE EXTENSION contactsync;
+CREATE TABLE staging (line_uid text, phone text, customer_id text, name text, email text, note text, tags text);
+INSERT INTO staging
+SELECT 'U' || pg_catalog.md5(g::text),
+       CASE WHEN g % 3 = 0 THEN '09' || (10000000 + g % 90000000)::text
+            WHEN g % 3 = 1 THEN '+886 9' || pg_catalog.lpad((g % 100000000)::text, 8, '0')
+            ELSE NULL END,
+       'C' || g,
+       'Name ' || g,
+       CASE WHEN g % 2 = 0 THEN 'User' || g || '@Example.com' END,
+       CASE WHEN g % 5 = 0 THEN 'note ' || g END,
+       CASE WHEN g % 4 = 0 THEN 'vip, new' WHEN g % 4 = 1 THEN 'new' END
+  FROM pg_catalog.generate_series(1, $rows) g;
+-- The update file: the same contacts, new names and notes.
+CREATE TABLE staging_upd AS
+  SELECT line_uid, NULL::text AS phone, customer_id, 'Renamed ' || customer_id AS name,
+         NULL::text AS email, 'updated' AS note, 'updated' AS tags
+    FROM staging;
+-- The baseline table: the store's columns, defaults and indexes.
+CREATE TABLE baseline (LIKE contactsync_contact INCLUDING ALL);
+VACUUM ANALYZE staging, staging_upd;
+CHECKPOINT;
+SQL
+SET_REGION="SET contactsync.default_region = 'TW'"
+
+read -r base_a _ < <(timed "INSERT INTO baseline (workspace, channel, line_uid, phone, customer_id, name, email, note, tags)
+  SELECT 'default', 'line', line_uid, phone, customer_id, name, email, note, COALESCE(pg_catalog.string_to_array(tags, ','), '{}') FROM staging")
+psql_q -c CHECKPOINT
+read -r imp_a mem_a < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging', 'line_uid')")
+psql_q -c CHECKPOINT
+read -r imp_b mem_b < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging', 'line_uid')")
+psql_q -c CHECKPOINT
+read -r base_c _ < <(timed "INSERT INTO baseline (workspace, channel, line_uid, phone, customer_id, name, email, note, tags)
+  SELECT 'default', 'line', line_uid, phone, customer_id, name, email, note, COALESCE(pg_catalog.string_to_array(tags, ','), '{}') FROM staging_upd
+  ON CONFLICT (workspace, channel, external_member_id) DO UPDATE
+  SET name = excluded.name, note = excluded.note, tags = excluded.tags, updated_at = pg_catalog.now()")
+psql_q -c CHECKPOINT
+read -r imp_c mem_c < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging_upd', 'line_uid')")
+counts=$(psql_q -At -c "SELECT string_agg(id || ':' || created || '/' || updated || '/' || unchanged || '/' || failed, ' ' ORDER BY id) FROM contactsync_import_batch")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+table=$(cat <<MD
+| case | rows | contactsync ms | baseline ms | ratio | target | peak backend memory |
+|---|---:|---:|---:|---:|---|---:|
+| (a) new import, empty store | $rows | $imp_a | $base_a (INSERT ... SELECT) | $(ratio "$imp_a" "$base_a") | ≤ 1.5 | $((mem_a / 1024)) MB |
+| (b) same file again (unchanged) | $rows | $imp_b | $imp_a (= a) | $(ratio "$imp_b" "$imp_a") | ≤ 0.3 | $((mem_b / 1024)) MB |
+| (c) update every contact | $rows | $imp_c | $base_c (INSERT ... ON CONFLICT DO UPDATE) | $(ratio "$imp_c" "$base_c") | ≤ 1.0 | $((mem_c / 1024)) MB |
+MD
+)
+echo "$table" | tee "$out_dir/import.md"
+echo "batches (id:created/updated/unchanged/failed): $counts" | tee -a "$out_dir/import.md"
