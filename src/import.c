@@ -32,6 +32,7 @@
 
 #include "contactsync.h"
 #include "import.h"
+#include "unify.h"
 
 PG_FUNCTION_INFO_V1(contactsync_import);
 
@@ -76,6 +77,18 @@ cs_progress(CsImport *imp, const char *phase, int64 rows)
 		imp->last_report = now;
 	}
 	imp->phase_started = now;
+}
+
+/*
+ * cs_workspace_lock — the transaction-scoped lock that serialises imports,
+ * unification and undo within one workspace.
+ */
+void
+cs_workspace_lock(const char *workspace)
+{
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(LOCK_CLASS),
+						Int32GetDatum((int32) hash_bytes((const unsigned char *) workspace,
+														 strlen(workspace))));
 }
 
 /* Raise the misuse error for a bad enumerated argument. */
@@ -359,10 +372,10 @@ run_phases(CsImport *imp)
 						   "SELECT n.*, ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
-	appendStringInfoString(&sql, "n.custom, n.platform_name) IS DISTINCT FROM ROW(");
+	appendStringInfoString(&sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		appendStringInfo(&sql, "(n.old).%s, ", cs_fields[f].name);
-	appendStringInfoString(&sql, "(n.old).custom, (n.old).platform_name) AS changed FROM (SELECT w.rn, c.id, c AS old");
+	appendStringInfoString(&sql, "(n.old).custom, (n.old).platform_name, (n.old).unify_split) AS changed FROM (SELECT w.rn, c.id, c AS old");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 	{
 		const char *n = cs_fields[f].name;
@@ -388,6 +401,8 @@ run_phases(CsImport *imp)
 					 "ELSE w.custom || c.custom END AS custom"
 					 ", CASE WHEN c.platform_name IS NULL OR c.platform_name = '' THEN COALESCE($5, c.platform_name) "
 					 "ELSE c.platform_name END AS platform_name"
+					 ", c.unify_split AND w.email IS NULL AND w.phone IS NULL AND w.whatsapp_mobile IS NULL "
+					 "AND w.customer_id IS NULL AND w.line_uid IS NULL AS unify_split"
 					 ", pg_catalog.array_remove(ARRAY["
 					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
 					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
@@ -413,7 +428,8 @@ run_phases(CsImport *imp)
 		appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET ", imp->schema);
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 			appendStringInfo(&sql, "%s = u.%s, ", cs_fields[f].name, cs_fields[f].name);
-		appendStringInfoString(&sql, "custom = u.custom, platform_name = u.platform_name, updated_at = pg_catalog.now() "
+		appendStringInfoString(&sql, "custom = u.custom, platform_name = u.platform_name, unify_split = u.unify_split, "
+							   "updated_at = pg_catalog.now() "
 							   "FROM pg_temp.contactsync_upd u WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
 		cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
 	}
@@ -617,9 +633,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 	}
 
 	/* Imports into one workspace serialise; others run concurrently. */
-	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(LOCK_CLASS),
-						Int32GetDatum((int32) hash_bytes((const unsigned char *) imp->workspace,
-														 strlen(imp->workspace))));
+	cs_workspace_lock(imp->workspace);
 
 	/* The batch. */
 	{
@@ -661,6 +675,32 @@ contactsync_import(PG_FUNCTION_ARGS)
 	cs_progress(imp, "reading and validating", imp->rows);
 	run_phases(imp);
 
+	/* Unification of what the import created or changed, and its conflicts. */
+	if (imp->unify && !imp->dry_run)
+	{
+		Oid			t[2] = {TEXTOID, INT8OID};
+		Datum		v[2] = {CStringGetTextDatum(imp->workspace), Int64GetDatum(imp->batch_id)};
+		bool		isnull;
+		Datum		seeds;
+
+		cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(contact_id) FROM %s.contactsync_import_row "
+							 "WHERE workspace = $1 AND batch_id = $2 AND status IN ('created', 'updated')",
+							 imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+		seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull)
+		{
+			seeds = PointerGetDatum(DatumGetArrayTypePCopy(seeds));
+			cs_unify(imp->schema, imp->workspace, seeds);
+			cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
+								 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
+								 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "
+								 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status IN ('created', 'updated')",
+								 imp->schema, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+			imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		cs_progress(imp, "unification", imp->rows);
+	}
+
 	/* Counts, the batch row, the summary. */
 	{
 		Oid			t[2] = {TEXTOID, INT8OID};
@@ -697,9 +737,9 @@ contactsync_import(PG_FUNCTION_ARGS)
 		v[7] = CStringGetTextDatum(imp->workspace);
 		v[8] = Int64GetDatum(imp->batch_id);
 		cs_spi_exec(psprintf("UPDATE %s.contactsync_import_batch SET rows = $1, created = $2, updated = $3, "
-							 "unchanged = $4, skipped = $5, failed = $6, column_warnings = $7, "
+							 "unchanged = $4, skipped = $5, failed = $6, column_warnings = $7, conflicts = " INT64_FORMAT ", "
 							 "finished_at = pg_catalog.clock_timestamp() WHERE workspace = $8 AND id = $9",
-							 imp->schema), 9, t, v, NULL, SPI_OK_UPDATE);
+							 imp->schema, imp->conflicts), 9, t, v, NULL, SPI_OK_UPDATE);
 	}
 	SPI_finish();
 
@@ -710,6 +750,12 @@ contactsync_import(PG_FUNCTION_ARGS)
 					imp->batch_id, imp->dry_run ? " (dry run)" : "", imp->channel->name, imp->key,
 					imp->rows, counts[0], counts[1], counts[2], counts[3], counts[4])));
 
+	if (imp->conflicts > 0)
+		ereport(NOTICE,
+				(errmsg("identity conflict detected: " INT64_FORMAT " contacts not merged automatically (Customer ID)",
+						imp->conflicts),
+				 errhint("See the view contactsync_conflicts; fix the customer_id and re-import to clear it.")));
+
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	result[0] = Int64GetDatum(imp->batch_id);
@@ -718,7 +764,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 	result[3] = Int64GetDatum(imp->rows);
 	for (i = 0; i < 5; i++)
 		result[4 + i] = Int64GetDatum(counts[i]);
-	result[9] = Int64GetDatum(0);
+	result[9] = Int64GetDatum(imp->conflicts);
 	tuple = heap_form_tuple(tupdesc, result, rnulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }

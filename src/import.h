@@ -75,6 +75,7 @@ typedef struct CsImport
 	char	   *schema;			/* quoted extension schema */
 	int64		batch_id;
 	int64		rows;
+	int64		conflicts;		/* contacts in conflicts the import touched */
 } CsImport;
 
 /* staging.c */
@@ -84,6 +85,7 @@ extern void cs_read_staging(CsImport *imp);
 
 /* import.c */
 extern void cs_progress(CsImport *imp, const char *phase, int64 rows);
+extern void cs_workspace_lock(const char *workspace);
 extern void cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
 						const char *nulls, int expected);
 

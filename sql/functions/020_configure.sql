@@ -57,8 +57,12 @@ BEGIN
         unify_keys = COALESCE(keys, s.unify_keys),
         updated_at = pg_catalog.now()
   RETURNING s.* INTO result;
+  -- New unify keys regroup the workspace.
+  IF keys IS NOT NULL THEN
+    PERFORM @extschema@.contactsync_unify(contactsync_configure.workspace);
+  END IF;
   RETURN result;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.contactsync_configure(text, text, text[]) IS
-  'Sets a workspace''s default phone region ('''' clears it) and unify keys; arguments left NULL keep their value. Returns the settings.';
+  'Sets a workspace''s default phone region ('''' clears it) and unify keys (which regroups the workspace); arguments left NULL keep their value. Returns the settings.';

@@ -20,8 +20,11 @@ SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) AS uncommented
    AND NOT (d.classid = 'pg_catalog.pg_type'::regclass)
  ORDER BY 1;
 
--- Every function pins its search_path and runs with the caller's rights.
-SELECT p.oid::regprocedure AS unpinned_or_definer
+-- Every function runs with the caller's rights, and pins its search_path
+-- unless it is a C function that runs no SQL (the normalisers and the
+-- channel rules, listed here by name: any other function in this list is a
+-- failure).
+SELECT p.oid::regprocedure AS unpinned_or_definer, p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c') AS is_c
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'contactsync')

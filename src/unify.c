@@ -1,0 +1,866 @@
+/*
+ * unify.c — identity unification (SPEC §4): contacts of a workspace that
+ * share a unify-key value belong to one person, under Customer-ID protection.
+ *
+ * The identifiers are read once: one query lists the contacts (id,
+ * customer_id), one lists every unify-key value shared by two or more of
+ * them with its members.  Everything else happens in memory, in time
+ * near-linear in the contacts and shared values:
+ *
+ *   1. contacts with the same customer_id form a group;
+ *   2. contacts without one form components through shared values
+ *      (union-find);
+ *   3. a component linked to exactly one customer_id group joins it; to
+ *      none, it is a person of its own; to two or more, it stays apart and
+ *      is in conflict with them; two customer_id groups linked directly are
+ *      in conflict and stay apart.
+ *
+ * A person's unified_contact_id is the smallest contact id of its group, and
+ * a conflict's id the smallest contact id of all the groups it joins, so the
+ * result depends on the data only, not on row, edge or plan order.  Contacts
+ * with unify_split take no part: each is a person of its own.
+ *
+ * A run covers a whole workspace, or the part of it connected to some seed
+ * contacts (the contacts an import created or changed): the closure under
+ * shared identifiers, former group-mates and conflict partners, found a
+ * frontier at a time with indexed look-ups.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "import.h"
+#include "unify.h"
+
+PG_FUNCTION_INFO_V1(contactsync_unify);
+PG_FUNCTION_INFO_V1(contactsync_split);
+
+#define FETCH_ROWS 10000
+
+/* The contacts of a run, sorted by id. */
+typedef struct Contacts
+{
+	int			n;
+	int64	   *ids;
+	int32	   *cid;			/* customer_id group, or -1 */
+	int			ncid;
+} Contacts;
+
+/* A unify-key value shared by two or more contacts. */
+typedef struct Shared
+{
+	char	   *label;			/* "key:value", for linked_by */
+	int			nmembers;
+	int32	   *members;		/* contact indexes */
+} Shared;
+
+/* Union-find with the smallest index as root (deterministic). */
+static int32
+uf_find(int32 *p, int32 x)
+{
+	while (p[x] != x)
+	{
+		p[x] = p[p[x]];
+		x = p[x];
+	}
+	return x;
+}
+
+static void
+uf_union(int32 *p, int32 a, int32 b)
+{
+	a = uf_find(p, a);
+	b = uf_find(p, b);
+	if (a < b)
+		p[b] = a;
+	else if (b < a)
+		p[a] = b;
+}
+
+/* Index of contact id in the sorted array, or -1. */
+static int
+contact_index(const Contacts *c, int64 id)
+{
+	int			lo = 0,
+				hi = c->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (c->ids[mid] == id)
+			return mid;
+		if (c->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+typedef struct IdCid
+{
+	int64		id;
+	int32		cid;
+} IdCid;
+
+static int
+cmp_idcid(const void *a, const void *b)
+{
+	int64		x = ((const IdCid *) a)->id,
+				y = ((const IdCid *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* The scope condition of a query: the whole workspace, or the ids in $2. */
+#define SCOPE(seeds) ((seeds) ? " AND c.id = ANY ($2)" : "")
+
+/*
+ * Load the contacts of the run (not split), numbering customer_id groups:
+ * rows come ordered by customer_id, so equal ids are adjacent.
+ */
+static void
+load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
+			  Contacts *c, int64 **split_ids, int *nsplit)
+{
+	char	   *sql = psprintf("SELECT c.id, c.customer_id, c.unify_split FROM %s.contactsync_contact c "
+							   "WHERE c.workspace = $1%s ORDER BY c.customer_id COLLATE \"C\" NULLS LAST, c.id",
+							   schema, SCOPE(scoped));
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+	Portal		portal;
+	IdCid	   *rows = NULL;
+	int			cap = 0,
+				n = 0,
+				i;
+	char	   *prev_cid = NULL;
+	int32		ncid = 0;
+	int			split_cap = 16;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	*split_ids = palloc(sizeof(int64) * split_cap);
+	*nsplit = 0;
+	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
+	for (;;)
+	{
+		uint64		r;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	t = SPI_tuptable->vals[r];
+			TupleDesc	d = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+			char	   *cid = SPI_getvalue(t, d, 2);
+			bool		split = DatumGetBool(SPI_getbinval(t, d, 3, &isnull));
+
+			CHECK_FOR_INTERRUPTS();
+			if (split)
+			{
+				if (*nsplit == split_cap)
+				{
+					split_cap *= 2;
+					*split_ids = repalloc(*split_ids, sizeof(int64) * split_cap);
+				}
+				(*split_ids)[(*nsplit)++] = id;
+				continue;
+			}
+			if (n == cap)
+			{
+				cap = cap ? cap * 2 : 1024;
+				rows = rows ? repalloc_huge(rows, sizeof(IdCid) * cap) : palloc_extended(sizeof(IdCid) * cap, MCXT_ALLOC_HUGE);
+			}
+			rows[n].id = id;
+			if (cid == NULL)
+				rows[n].cid = -1;
+			else
+			{
+				if (prev_cid == NULL || strcmp(prev_cid, cid) != 0)
+				{
+					ncid++;
+					prev_cid = cid;
+				}
+				else
+					pfree(cid);
+				rows[n].cid = ncid - 1;
+			}
+			n++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+
+	if (n > 0)
+		qsort(rows, n, sizeof(IdCid), cmp_idcid);
+	c->n = n;
+	c->ncid = ncid;
+	c->ids = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
+	c->cid = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+	{
+		c->ids[i] = rows[i].id;
+		c->cid[i] = rows[i].cid;
+	}
+	if (rows)
+		pfree(rows);
+}
+
+/*
+ * Load every unify-key value shared by two or more contacts of the run.
+ * phone and whatsapp_mobile are one phone space.
+ */
+static Shared *
+load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
+			const Contacts *c, int *nshared)
+{
+	char	   *sql = psprintf("SELECT s.k || ':' || s.v, pg_catalog.array_agg(DISTINCT s.id) FROM ("
+							   "SELECT c.id, u.k, u.v FROM %s.contactsync_contact c "
+							   "CROSS JOIN LATERAL (VALUES ('email', c.email, 'email'), ('phone', c.phone, 'phone'), "
+							   "('phone', c.whatsapp_mobile, 'whatsapp_mobile'), ('line_uid', c.line_uid, 'line_uid'), "
+							   "('fb_id', c.fb_id, 'fb_id'), ('ig_id', c.ig_id, 'ig_id')) AS u(k, v, field) "
+							   "WHERE c.workspace = $1%s AND NOT c.unify_split AND u.v IS NOT NULL "
+							   "AND u.field = ANY (COALESCE((SELECT st.unify_keys FROM %s.contactsync_settings st "
+							   "WHERE st.workspace = $1), ARRAY['email', 'phone', 'customer_id', 'line_uid', "
+							   "'whatsapp_mobile', 'fb_id', 'ig_id']))) AS s "
+							   "GROUP BY s.k, s.v HAVING pg_catalog.count(DISTINCT s.id) > 1",
+							   schema, SCOPE(scoped), schema);
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+	Portal		portal;
+	Shared	   *out = NULL;
+	int			cap = 0,
+				n = 0;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
+	for (;;)
+	{
+		uint64		r;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	t = SPI_tuptable->vals[r];
+			TupleDesc	d = SPI_tuptable->tupdesc;
+			bool		isnull;
+			ArrayType  *arr = DatumGetArrayTypeP(SPI_getbinval(t, d, 2, &isnull));
+			Datum	   *elems;
+			int			nelems,
+						k,
+						m = 0;
+
+			CHECK_FOR_INTERRUPTS();
+			deconstruct_array(arr, INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+			if (n == cap)
+			{
+				cap = cap ? cap * 2 : 1024;
+				out = out ? repalloc_huge(out, sizeof(Shared) * cap) : palloc_extended(sizeof(Shared) * cap, MCXT_ALLOC_HUGE);
+			}
+			out[n].label = SPI_getvalue(t, d, 1);
+			out[n].members = palloc(sizeof(int32) * nelems);
+			for (k = 0; k < nelems; k++)
+			{
+				int			idx = contact_index(c, DatumGetInt64(elems[k]));
+
+				if (idx >= 0)
+					out[n].members[m++] = idx;
+			}
+			out[n].nmembers = m;
+			pfree(elems);
+			n++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	*nshared = n;
+	return out;
+}
+
+typedef struct Link
+{
+	int32		comp;			/* component root */
+	int32		cid;			/* customer_id group */
+} Link;
+
+static int
+cmp_link(const void *a, const void *b)
+{
+	const Link *x = a,
+			   *y = b;
+
+	if (x->comp != y->comp)
+		return (x->comp > y->comp) - (x->comp < y->comp);
+	return (x->cid > y->cid) - (x->cid < y->cid);
+}
+
+/* Grow-on-demand array of links. */
+typedef struct LinkArray
+{
+	Link	   *items;
+	int			n,
+				cap;
+} LinkArray;
+
+static void
+add_link(LinkArray *a, int32 comp, int32 cid)
+{
+	if (a->n == a->cap)
+	{
+		a->cap = a->cap ? a->cap * 2 : 256;
+		a->items = a->items ? repalloc_huge(a->items, sizeof(Link) * a->cap) :
+			palloc_extended(sizeof(Link) * a->cap, MCXT_ALLOC_HUGE);
+	}
+	a->items[a->n].comp = comp;
+	a->items[a->n].cid = cid;
+	a->n++;
+}
+
+/*
+ * Grow the seed set to its closure: contacts sharing an identifier or
+ * customer_id, former group-mates and conflict partners, a frontier at a
+ * time.  Returns a sorted int8[] Datum.
+ */
+static Datum
+closure(const char *schema, const char *workspace, Datum seeds)
+{
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	ArrayType  *arr = DatumGetArrayTypeP(seeds);
+	Datum	   *elems;
+	int			nelems,
+				i;
+	int64	   *all;
+	int			nall = 0,
+				allcap;
+	Datum	   *frontier;
+	int			nfront = 0;
+	char	   *sql;
+	SPIPlanPtr	plan;
+	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
+	StringInfoData q;
+	static const char *const pairs[][2] = {
+		{"email", "email"}, {"phone", "phone"}, {"phone", "whatsapp_mobile"},
+		{"whatsapp_mobile", "phone"}, {"whatsapp_mobile", "whatsapp_mobile"},
+		{"line_uid", "line_uid"}, {"fb_id", "fb_id"}, {"ig_id", "ig_id"},
+		{"customer_id", "customer_id"}, {"unified_contact_id", "unified_contact_id"}
+	};
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(int64);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("contactsync closure", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	deconstruct_array(arr, INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+	allcap = Max(nelems * 2, 64);
+	all = palloc(sizeof(int64) * allcap);
+	frontier = palloc(sizeof(Datum) * Max(nelems, 1));
+	for (i = 0; i < nelems; i++)
+	{
+		int64		id = DatumGetInt64(elems[i]);
+		bool		found;
+
+		hash_search(seen, &id, HASH_ENTER, &found);
+		if (!found)
+		{
+			all[nall++] = id;
+			frontier[nfront++] = Int64GetDatum(id);
+		}
+	}
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "WITH f AS (SELECT c.* FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = ANY ($2)) ", schema);
+	for (i = 0; i < (int) lengthof(pairs); i++)
+		appendStringInfo(&q, "%sSELECT n.id FROM f JOIN %s.contactsync_contact n ON n.workspace = $1 AND n.%s = f.%s ",
+						 i > 0 ? "UNION " : "", schema, pairs[i][1], pairs[i][0]);
+	appendStringInfo(&q, "UNION SELECT m2.contact_id FROM f JOIN %s.contactsync_conflict_member m1 "
+					 "ON m1.workspace = $1 AND m1.contact_id = f.id JOIN %s.contactsync_conflict_member m2 "
+					 "ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id", schema, schema);
+	sql = q.data;
+	plan = SPI_prepare(sql, 2, types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+
+	while (nfront > 0)
+	{
+		Datum		args[2];
+		uint64		r;
+		int			rc;
+		Datum	   *next;
+		int			nnext = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		args[0] = CStringGetTextDatum(workspace);
+		args[1] = PointerGetDatum(construct_array(frontier, nfront, INT8OID, 8, true, TYPALIGN_DOUBLE));
+		rc = SPI_execute_plan(plan, args, NULL, false, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "closure query failed: %s", SPI_result_code_string(rc));
+		next = palloc(sizeof(Datum) * Max(SPI_processed, 1));
+		for (r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull,
+						found;
+			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+
+			if (isnull)
+				continue;
+			hash_search(seen, &id, HASH_ENTER, &found);
+			if (found)
+				continue;
+			if (nall == allcap)
+			{
+				allcap *= 2;
+				all = repalloc_huge(all, sizeof(int64) * allcap);
+			}
+			all[nall++] = id;
+			next[nnext++] = Int64GetDatum(id);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		pfree(frontier);
+		frontier = next;
+		nfront = nnext;
+	}
+	hash_destroy(seen);
+	qsort(all, nall, sizeof(int64), cmp_int64);
+	{
+		Datum	   *d = palloc(sizeof(Datum) * Max(nall, 1));
+
+		for (i = 0; i < nall; i++)
+			d[i] = Int64GetDatum(all[i]);
+		return PointerGetDatum(construct_array(d, nall, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	}
+}
+
+/* Run a statement with (workspace, ids[], ...) arrays as parameters. */
+static void
+exec_arrays(const char *sql, int nargs, Oid *types, Datum *args, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "unification statement failed (%s): %s", SPI_result_code_string(rc), sql);
+}
+
+static Datum
+int8_array(int64 *v, int n)
+{
+	Datum	   *d = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+}
+
+/*
+ * cs_unify — regroup the workspace, or the part connected to `seeds` (an
+ * int8[] Datum, or 0 for the whole workspace).
+ */
+CsUnifyStats
+cs_unify(const char *schema, const char *workspace, Datum seeds)
+{
+	CsUnifyStats stats = {0};
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum		scope = (Datum) 0;
+	Datum		args[2];
+	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
+	int			nargs = 1;
+	Contacts	c;
+	int64	   *split_ids;
+	int			nsplit;
+	Shared	   *shared;
+	int			nshared;
+	int32	   *comp,
+			   *node;
+	LinkArray	links = {0};
+	LinkArray	cidlinks = {0};
+	int32	   *ncomplinks;
+	int32	   *single;		/* per component root: the one cid group, or -1 */
+	int			nnodes;
+	int64	   *ucid_of_group;
+	int64	   *conflict_of_node;
+	int64	   *ucid;
+	char	  **linked_by;
+	int			i,
+				k;
+
+	args[0] = CStringGetTextDatum(workspace);
+	if (seeds != (Datum) 0)
+	{
+		scope = closure(schema, workspace, seeds);
+		args[1] = scope;
+		nargs = 2;
+	}
+
+	load_contacts(schema, args, types, nargs, nargs == 2, &c, &split_ids, &nsplit);
+	shared = load_shared(schema, args, types, nargs, nargs == 2, &c, &nshared);
+
+	/* 2. Components of contacts without a customer_id. */
+	comp = palloc_extended(sizeof(int32) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < c.n; i++)
+		comp[i] = i;
+	for (k = 0; k < nshared; k++)
+	{
+		int32		first = -1;
+
+		for (i = 0; i < shared[k].nmembers; i++)
+		{
+			int32		m = shared[k].members[i];
+
+			if (c.cid[m] >= 0)
+				continue;
+			if (first < 0)
+				first = m;
+			else
+				uf_union(comp, first, m);
+		}
+	}
+
+	/* Links: component to customer_id group, and group to group. */
+	for (k = 0; k < nshared; k++)
+	{
+		int32		free_member = -1;
+		int32		first_cid = -1;
+
+		for (i = 0; i < shared[k].nmembers; i++)
+			if (c.cid[shared[k].members[i]] < 0)
+			{
+				free_member = shared[k].members[i];
+				break;
+			}
+		for (i = 0; i < shared[k].nmembers; i++)
+		{
+			int32		g = c.cid[shared[k].members[i]];
+
+			if (g < 0)
+				continue;
+			if (free_member >= 0)
+				add_link(&links, uf_find(comp, free_member), g);
+			if (first_cid < 0)
+				first_cid = g;
+			else if (g != first_cid)
+				add_link(&cidlinks, first_cid, g);
+		}
+	}
+	if (links.n > 0)
+		qsort(links.items, links.n, sizeof(Link), cmp_link);
+
+	/* 3. A component joins its single group; two or more: conflict. */
+	ncomplinks = palloc_extended(sizeof(int32) * Max(c.n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	single = palloc_extended(sizeof(int32) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < c.n; i++)
+		single[i] = -1;
+	for (k = 0; k < links.n; k++)
+	{
+		if (k > 0 && links.items[k].comp == links.items[k - 1].comp &&
+			links.items[k].cid == links.items[k - 1].cid)
+			continue;			/* duplicate link */
+		ncomplinks[links.items[k].comp]++;
+		single[links.items[k].comp] = links.items[k].cid;
+	}
+
+	/*
+	 * Final groups as nodes: customer_id groups are nodes 0..ncid-1; a
+	 * component that does not join a group is node ncid + its root.
+	 */
+	nnodes = c.ncid + c.n;
+	node = palloc_extended(sizeof(int32) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < c.n; i++)
+	{
+		if (c.cid[i] >= 0)
+			node[i] = c.cid[i];
+		else
+		{
+			int32		root = uf_find(comp, i);
+
+			node[i] = (ncomplinks[root] == 1) ? single[root] : c.ncid + root;
+		}
+	}
+
+	/* The person of each node: its smallest contact id (ids are sorted). */
+	ucid_of_group = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < nnodes; i++)
+		ucid_of_group[i] = -1;
+	for (i = 0; i < c.n; i++)
+		if (ucid_of_group[node[i]] < 0)
+			ucid_of_group[node[i]] = c.ids[i];
+
+	/* Conflict sets: nodes joined by conflict links, through union-find. */
+	{
+		int32	   *cset = palloc_extended(sizeof(int32) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+		bool	   *in_conflict = palloc_extended(sizeof(bool) * Max(nnodes, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+		for (i = 0; i < nnodes; i++)
+			cset[i] = i;
+		for (k = 0; k < links.n; k++)
+		{
+			int32		root = links.items[k].comp;
+
+			if (ncomplinks[root] >= 2)
+			{
+				uf_union(cset, c.ncid + root, links.items[k].cid);
+				in_conflict[c.ncid + root] = in_conflict[links.items[k].cid] = true;
+			}
+		}
+		for (k = 0; k < cidlinks.n; k++)
+		{
+			uf_union(cset, cidlinks.items[k].comp, cidlinks.items[k].cid);
+			in_conflict[cidlinks.items[k].comp] = in_conflict[cidlinks.items[k].cid] = true;
+		}
+		/*
+		 * A conflict's id: the smallest contact id over its set's nodes;
+		 * each node in conflict takes the id of its set.
+		 */
+		{
+			int64	   *set_min = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+
+			for (i = 0; i < nnodes; i++)
+				set_min[i] = -1;
+			for (i = 0; i < c.n; i++)
+			{
+				int32		r;
+
+				if (!in_conflict[node[i]])
+					continue;
+				r = uf_find(cset, node[i]);
+				if (set_min[r] < 0 || c.ids[i] < set_min[r])
+					set_min[r] = c.ids[i];
+			}
+			conflict_of_node = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+			for (i = 0; i < nnodes; i++)
+				conflict_of_node[i] = in_conflict[i] ? set_min[uf_find(cset, i)] : -1;
+		}
+
+		/* linked_by: a shared value whose members span two nodes of one conflict */
+		linked_by = palloc_extended(sizeof(char *) * Max(c.n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		for (k = 0; k < nshared; k++)
+		{
+			bool		spans = false;
+
+			for (i = 1; i < shared[k].nmembers && !spans; i++)
+			{
+				int32		a = node[shared[k].members[0]],
+							b = node[shared[k].members[i]];
+
+				if (a != b && in_conflict[a] && in_conflict[b] &&
+					conflict_of_node[a] == conflict_of_node[b])
+					spans = true;
+			}
+			if (!spans)
+				continue;
+			for (i = 0; i < shared[k].nmembers; i++)
+			{
+				int32		m = shared[k].members[i];
+
+				if (!in_conflict[node[m]])
+					continue;
+				if (linked_by[m] == NULL || strcmp(shared[k].label, linked_by[m]) < 0)
+					linked_by[m] = shared[k].label;
+			}
+		}
+	}
+
+	/* Write: unified_contact_id where it changed; conflict membership. */
+	ucid = palloc_extended(sizeof(int64) * Max(c.n + nsplit, 1), MCXT_ALLOC_HUGE);
+	{
+		int64	   *ids = palloc_extended(sizeof(int64) * Max(c.n + nsplit, 1), MCXT_ALLOC_HUGE);
+		int64	   *conf_ids = palloc_extended(sizeof(int64) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+		int64	   *conf_contact = palloc_extended(sizeof(int64) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+		Datum	   *conf_link = palloc_extended(sizeof(Datum) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+		bool	   *conf_link_null = palloc_extended(sizeof(bool) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+		int			nconf = 0;
+		int			nall = 0;
+		int64	   *group_size = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		Datum		a[6];
+		Oid			t[6] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+		int			dims[1];
+		int			lbs[1] = {1};
+
+		for (i = 0; i < c.n; i++)
+		{
+			ids[nall] = c.ids[i];
+			ucid[nall++] = ucid_of_group[node[i]];
+			group_size[node[i]]++;
+			if (conflict_of_node[node[i]] >= 0)
+			{
+				conf_ids[nconf] = conflict_of_node[node[i]];
+				conf_contact[nconf] = c.ids[i];
+				conf_link_null[nconf] = (linked_by[i] == NULL);
+				conf_link[nconf] = linked_by[i] ? CStringGetTextDatum(linked_by[i]) : (Datum) 0;
+				nconf++;
+			}
+		}
+		for (i = 0; i < nsplit; i++)
+		{
+			ids[nall] = split_ids[i];
+			ucid[nall++] = split_ids[i];
+		}
+		for (i = 0; i < nnodes; i++)
+			if (group_size[i] > 0)
+			{
+				stats.groups++;
+				if (group_size[i] > 1)
+					stats.merged += group_size[i];
+			}
+		stats.groups += nsplit;
+		stats.contacts = nall;
+		stats.conflicts = nconf;
+
+		a[0] = args[0];
+		a[1] = int8_array(ids, nall);
+		a[2] = int8_array(ucid, nall);
+		exec_arrays(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
+							 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
+							 "WHERE c.workspace = $1 AND c.id = u.id AND c.unified_contact_id IS DISTINCT FROM u.ucid",
+							 schema), 3, t, a, SPI_OK_UPDATE);
+		stats.changed = SPI_processed;
+
+		/* Conflict rows of the scope: delete what went, insert what came. */
+		dims[0] = nconf;
+		a[3] = int8_array(conf_ids, nconf);
+		a[4] = int8_array(conf_contact, nconf);
+		a[5] = PointerGetDatum(construct_md_array(conf_link, conf_link_null, 1, dims, lbs,
+												  TEXTOID, -1, false, TYPALIGN_INT));
+		exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
+							 "AND (m.contact_id = ANY ($2) OR NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
+							 "WHERE c.workspace = $1 AND c.id = m.contact_id)) "
+							 "AND NOT EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "
+							 "AS n(conflict_id, contact_id, linked_by) WHERE n.contact_id = m.contact_id "
+							 "AND n.conflict_id = m.conflict_id AND n.linked_by IS NOT DISTINCT FROM m.linked_by)",
+							 schema, schema),
+					6, t, a, SPI_OK_DELETE);
+		exec_arrays(psprintf("INSERT INTO %s.contactsync_conflict_member (workspace, conflict_id, contact_id, linked_by) "
+							 "SELECT $1, n.conflict_id, n.contact_id, n.linked_by "
+							 "FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "
+							 "AS n(conflict_id, contact_id, linked_by) "
+							 "WHERE NOT EXISTS (SELECT 1 FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
+							 "AND m.contact_id = n.contact_id AND m.conflict_id = n.conflict_id "
+							 "AND m.linked_by IS NOT DISTINCT FROM n.linked_by)",
+							 schema, schema),
+					6, t, a, SPI_OK_INSERT);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return stats;
+}
+
+/* The extension's schema, quoted: where the calling function lives. */
+static char *
+own_schema(FunctionCallInfo fcinfo)
+{
+	return (char *) quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+}
+
+/*
+ * contactsync_unify(workspace text DEFAULT 'default')
+ *   RETURNS TABLE (unified_contacts bigint, merged_contacts bigint, conflicts bigint)
+ */
+Datum
+contactsync_unify(PG_FUNCTION_ARGS)
+{
+	char	   *workspace = PG_ARGISNULL(0) ? "default" : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	CsUnifyStats stats;
+	char	   *schema = own_schema(fcinfo);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	cs_workspace_lock(workspace);
+	stats = cs_unify(schema, workspace, (Datum) 0);
+	SPI_finish();
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int64GetDatum(stats.groups);
+	values[1] = Int64GetDatum(stats.merged);
+	values[2] = Int64GetDatum(stats.conflicts);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * contactsync_split(contact_id bigint) RETURNS bigint
+ *
+ * Takes a contact out of unification (its own person) and regroups the
+ * contacts it was grouped with.  Returns its unified_contact_id.
+ */
+Datum
+contactsync_split(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+	char	   *schema = own_schema(fcinfo);
+	Oid			t1[1] = {INT8OID};
+	Datum		a1[1] = {Int64GetDatum(id)};
+	char	   *workspace;
+	bool		isnull;
+	Datum		seeds;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(psprintf("SELECT workspace FROM %s.contactsync_contact WHERE id = $1", schema),
+							   1, t1, a1, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "contact look-up failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("contact %lld does not exist", (long long) id),
+				 errhint("See contactsync_contact for contact ids.")));
+	workspace = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	cs_workspace_lock(workspace);
+
+	/* Seeds: the contact and everyone grouped with it before. */
+	{
+		Oid			t[2] = {TEXTOID, INT8OID};
+		Datum		a[2] = {CStringGetTextDatum(workspace), Int64GetDatum(id)};
+
+		rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.array_agg(o.id) FROM %s.contactsync_contact c "
+											"JOIN %s.contactsync_contact o ON o.workspace = c.workspace "
+											"AND (o.id = c.id OR o.unified_contact_id = c.unified_contact_id) "
+											"WHERE c.workspace = $1 AND c.id = $2", schema, schema),
+								   2, t, a, NULL, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "group look-up failed");
+		seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		seeds = PointerGetDatum(DatumGetArrayTypePCopy(seeds));
+		rc = SPI_execute_with_args(psprintf("UPDATE %s.contactsync_contact SET unify_split = true, "
+											"unified_contact_id = id WHERE workspace = $1 AND id = $2 "
+											"AND (NOT unify_split OR unified_contact_id IS DISTINCT FROM id)", schema),
+								   2, t, a, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "split failed");
+	}
+	cs_unify(schema, workspace, seeds);
+	SPI_finish();
+	PG_RETURN_INT64(id);
+}

@@ -1,0 +1,158 @@
+-- Identity unification and Customer-ID conflicts (SPEC §4).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS contactsync;
+TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row,
+         contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
+ALTER SEQUENCE contactsync_contact_id_seq RESTART;
+ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
+SET contactsync.default_region = 'TW';
+
+-- Rule: contacts of different channels sharing an email or a phone (in any
+-- written form) are one person; UCID = the smallest contact id.
+CREATE TEMP TABLE l (line_uid text, customer_id text, email text, phone text, name text);
+INSERT INTO l VALUES
+  ('U' || repeat('1', 32), NULL, 'Ann@Example.com', NULL, 'Ann'),
+  ('U' || repeat('2', 32), NULL, NULL, '0912-000-002', 'Bob');
+SELECT created, conflicts FROM contactsync_import('l', 'line_uid');
+CREATE TEMP TABLE e (email text, messaging_status text, mobile text);
+INSERT INTO e VALUES ('ａｎｎ＠example.com', 'subscribed', NULL), ('bob@example.com', 'subscribed', '+886 912 000 002');
+SELECT created FROM contactsync_import('e', 'email');
+CREATE TEMP TABLE w (whatsapp_mobile text, messaging_status text);
+INSERT INTO w VALUES ('０９１２０００００２', 'opted_in');
+SELECT created FROM contactsync_import('w', 'phone');
+SELECT id, channel, email, phone, whatsapp_mobile, unified_contact_id FROM contactsync_contact ORDER BY id;
+SELECT unified_contact_id, contacts, contact_ids, channels FROM contactsync_unified_profiles ORDER BY 1;
+
+-- Rule: contacts with the same customer_id are one group, whatever else.
+CREATE TEMP TABLE c (line_uid text, customer_id text, email text, phone text, name text);
+INSERT INTO c VALUES ('U' || repeat('3', 32), 'C100', 'c100a@example.com', NULL, 'C100 a'),
+                     ('U' || repeat('4', 32), 'C100', 'c100b@example.com', NULL, 'C100 b');
+SELECT created, conflicts FROM contactsync_import('c', 'line_uid');
+SELECT id, customer_id, unified_contact_id FROM contactsync_contact WHERE customer_id = 'C100' ORDER BY id;
+-- A contact without customer_id linked to exactly one group joins it.
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('5', 32), NULL, 'c100b@example.com', '0912000005', 'joins C100');
+SELECT created, conflicts FROM contactsync_import('c', 'line_uid');
+SELECT id, customer_id, unified_contact_id FROM contactsync_contact WHERE id >= 6 ORDER BY id;
+
+-- Conflict shape 1 (direct): two customer_id groups share an email.
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('6', 32), 'C200', 'shared@example.com', NULL, 'C200'),
+                     ('U' || repeat('7', 32), 'C201', 'shared@example.com', NULL, 'C201');
+SELECT created, conflicts FROM contactsync_import('c', 'line_uid');
+-- Conflict shape 2 (bridge): a contact without customer_id shares an email
+-- with one group and a phone with another.
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('8', 32), 'C300', 'c300@example.com', NULL, 'C300'),
+                     ('U' || repeat('9', 32), 'C301', NULL, '0912000301', 'C301'),
+                     ('U' || repeat('a', 32), NULL, 'c300@example.com', '0912000301', 'bridge');
+SELECT created, conflicts FROM contactsync_import('c', 'line_uid');
+-- Conflict shape 3 (chain): contacts without customer_id linked among
+-- themselves, whose ends touch two different groups.
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('b', 32), 'C400', 'c400@example.com', NULL, 'C400'),
+                     ('U' || repeat('c', 32), NULL, 'c400@example.com', '0912000401', 'chain 1'),
+                     ('U' || repeat('d', 32), NULL, NULL, '0912000401', 'chain 2'),
+                     ('U' || repeat('e', 32), NULL, 'c401@example.com', '0912000401', 'chain 3'),
+                     ('U' || repeat('f', 32), 'C401', 'c401@example.com', NULL, 'C401');
+SELECT created, conflicts FROM contactsync_import('c', 'line_uid');
+
+-- The conflict list: MAAC columns first, one row per member.
+SELECT * FROM contactsync_conflicts ORDER BY conflict_id, contact_id;
+-- Contacts in conflict stay their own persons.
+SELECT id, name, customer_id, unified_contact_id FROM contactsync_contact WHERE id >= 8 ORDER BY id;
+
+-- contactsync_explain: which identifier links a contact, and why it merges or not.
+SELECT * FROM contactsync_explain(1);
+SELECT * FROM contactsync_explain(8);
+SELECT * FROM contactsync_explain(13);
+SELECT * FROM contactsync_explain(9999);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- Incremental equals full: after these imports, a full run changes nothing,
+-- and a second full run changes no row either.
+CREATE TEMP TABLE before AS SELECT id, unified_contact_id, xmin::text AS x FROM contactsync_contact;
+CREATE TEMP TABLE before_conflicts AS SELECT * FROM contactsync_conflict_member;
+SELECT * FROM contactsync_unify();
+SELECT count(*) AS changed_rows FROM contactsync_contact c JOIN before b USING (id)
+ WHERE b.x <> c.xmin::text OR b.unified_contact_id IS DISTINCT FROM c.unified_contact_id;
+SELECT count(*) AS changed_conflicts FROM (
+  (SELECT * FROM contactsync_conflict_member EXCEPT SELECT * FROM before_conflicts)
+  UNION ALL (SELECT * FROM before_conflicts EXCEPT SELECT * FROM contactsync_conflict_member)) d;
+SELECT * FROM contactsync_unify();
+
+-- Fixing the customer_id and re-importing clears the conflict (shape 1).
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('7', 32), 'C200', NULL, NULL, NULL);
+SELECT updated, conflicts FROM contactsync_import('c', 'line_uid');
+SELECT id, customer_id, unified_contact_id FROM contactsync_contact WHERE id IN (9, 10) ORDER BY id;
+SELECT count(*) AS conflict_rows_for_c200 FROM contactsync_conflicts WHERE contact_id IN (9, 10);
+
+-- Split: a contact out of unification is its own person; a full run keeps it out.
+SELECT unified_contact_id FROM contactsync_contact WHERE id = 3;
+SELECT contactsync_split(3);
+SELECT id, unify_split, unified_contact_id FROM contactsync_contact WHERE id IN (1, 3) ORDER BY id;
+SELECT * FROM contactsync_unify();
+SELECT id, unify_split, unified_contact_id FROM contactsync_contact WHERE id IN (1, 3) ORDER BY id;
+SELECT merged, reason FROM contactsync_explain(1) WHERE linked_contact_id = 3;
+-- An import row matching it with a unify-key value clears the split.
+CREATE TEMP TABLE e2 (email text, messaging_status text, name text);
+INSERT INTO e2 VALUES ('ann@example.com', 'subscribed', 'Ann by mail');
+SELECT updated FROM contactsync_import('e2', 'email');
+SELECT id, unify_split, unified_contact_id FROM contactsync_contact WHERE id IN (1, 3) ORDER BY id;
+SELECT contactsync_split(424242);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- unify => false leaves new contacts without a person until the next run.
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('0', 31) || '1', NULL, 'ann@example.com', NULL, 'Ann later');
+SELECT created, conflicts FROM contactsync_import('c', 'line_uid', unify => false);
+SELECT unified_contact_id FROM contactsync_contact WHERE line_uid = 'U' || repeat('0', 31) || '1';
+SELECT unified_contacts FROM contactsync_unify();
+SELECT unified_contact_id FROM contactsync_contact WHERE line_uid = 'U' || repeat('0', 31) || '1';
+
+-- Unify keys are per workspace: without email, the email links go.
+SELECT unify_keys FROM contactsync_configure(unify_keys => ARRAY['phone', 'customer_id', 'line_uid', 'whatsapp_mobile']);
+SELECT id, unified_contact_id FROM contactsync_contact WHERE email = 'ann@example.com' ORDER BY id;
+SELECT unify_keys FROM contactsync_configure(unify_keys => ARRAY['email', 'phone', 'customer_id', 'line_uid', 'whatsapp_mobile', 'fb_id', 'ig_id']);
+SELECT id, unified_contact_id FROM contactsync_contact WHERE email = 'ann@example.com' ORDER BY id;
+
+-- Order independence: the same contacts inserted in three orders (forward,
+-- reverse, shuffled) into three workspaces give the same groups and the same
+-- conflicts, named by line_uid.
+CREATE TEMP TABLE people (n int, line_uid text, customer_id text, email text, phone text);
+INSERT INTO people
+SELECT g, 'U' || pg_catalog.md5(g::text),
+       CASE WHEN g % 9 = 0 THEN 'K' || (g % 4) END,
+       'p' || (g % 40) || '@example.com',
+       CASE WHEN g % 10 = 0 THEN '+8869120' || pg_catalog.lpad((g % 7)::text, 5, '0') END
+  FROM pg_catalog.generate_series(1, 120) g;
+-- Two customer_ids on one email component (a bridge conflict), and two that
+-- share a phone directly.
+INSERT INTO people VALUES (121, 'U-z1', 'Z1', 'p1@example.com', NULL), (122, 'U-z2', 'Z2', 'p1@example.com', NULL),
+                          (123, 'U-z3', 'Z3', NULL, '+886912099999'), (124, 'U-z4', 'Z4', NULL, '+886912099999');
+INSERT INTO contactsync_contact (workspace, channel, line_uid, customer_id, email, phone)
+  SELECT 'fwd', 'line', line_uid, customer_id, email, phone FROM people ORDER BY n;
+INSERT INTO contactsync_contact (workspace, channel, line_uid, customer_id, email, phone)
+  SELECT 'rev', 'line', line_uid, customer_id, email, phone FROM people ORDER BY n DESC;
+INSERT INTO contactsync_contact (workspace, channel, line_uid, customer_id, email, phone)
+  SELECT 'shuf', 'line', line_uid, customer_id, email, phone FROM people ORDER BY pg_catalog.md5(n::text || 'x');
+SELECT w.ws, u.* FROM (VALUES ('fwd'), ('rev'), ('shuf')) w(ws), LATERAL contactsync_unify(w.ws) u;
+CREATE TEMP TABLE partition_by_ws AS
+  SELECT workspace, pg_catalog.array_agg(line_uid ORDER BY line_uid) AS members,
+         bool_or(id IN (SELECT contact_id FROM contactsync_conflict_member m WHERE m.workspace = c.workspace)) AS in_conflict
+    FROM contactsync_contact c WHERE workspace IN ('fwd', 'rev', 'shuf')
+   GROUP BY workspace, unified_contact_id;
+SELECT count(DISTINCT (members, in_conflict)) AS distinct_groups,
+       count(*) FILTER (WHERE workspace = 'fwd') AS groups_fwd,
+       count(*) FILTER (WHERE workspace = 'rev') AS groups_rev,
+       count(*) FILTER (WHERE workspace = 'shuf') AS groups_shuf
+  FROM partition_by_ws;
+-- Every group of one order is a group of the others.
+SELECT count(*) AS groups_not_in_all_orders FROM (
+  SELECT members, in_conflict FROM partition_by_ws GROUP BY members, in_conflict HAVING count(*) <> 3) d;
+-- Incremental equals full on this data too: regrouping from every seed
+-- changes nothing after a full run.
+SELECT contactsync_unify('fwd') IS NOT NULL AS rerun;
+
+RESET contactsync.default_region;
