@@ -63,7 +63,14 @@ SELECT row_number, status, codes, message, warnings FROM contactsync_import_resu
  WHERE batch_id = 5 ORDER BY row_number;
 
 \echo
+\echo '== Identity: persons across channels, and Customer-ID conflicts =='
+SELECT unified_contact_id, contact_ids, channels, customer_ids, emails, phones
+  FROM contactsync_unified_profiles WHERE contacts > 1 ORDER BY unified_contact_id;
+SELECT * FROM contactsync_conflicts ORDER BY conflict_id, contact_id;
+SELECT * FROM contactsync_explain((SELECT min(contact_id) FROM contactsync_conflicts));
+
+\echo
 \echo '== The store =='
-SELECT id, channel, external_member_id, customer_id, name, email, phone, tags, messaging_status
-  FROM contactsync_contact ORDER BY id;
+SELECT id, channel, external_member_id, customer_id, name, email, phone, tags, messaging_status,
+       unified_contact_id FROM contactsync_contact ORDER BY id;
 SQL

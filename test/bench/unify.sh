@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Unification benchmark: a generated store of N contacts (default 1,000,000)
+# over three channels with realistic overlap — LINE contacts sharing emails
+# with Email contacts and phones with WhatsApp contacts, customer_ids on a
+# share of them, some customer_id conflicts — and, in one run:
+#   (1) a full contactsync_unify            vs  a plain-SQL connected-components
+#       baseline (iterative minimum-label propagation over the same shared
+#       values until nothing changes; no Customer-ID rules, so it does less);
+#   (2) a 1,000-row LINE import with unification into that store, vs (1).
+# Targets: (1) <= 0.1x the baseline; (2) <= 2% of (1).
+#
+#   bash test/bench/unify.sh                    # uses the installed extension
+#   CS_BENCH_SETUP=1 bash test/bench/unify.sh   # deps, build and install first
+#   CS_BENCH_ROWS=100000 bash test/bench/unify.sh
+#
+# Prints a markdown table and writes it to test/bench/out/unify.md.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+rows=${CS_BENCH_ROWS:-1000000}
+out_dir="$cs_root/test/bench/out"
+mkdir -p "$out_dir"
+[ "${CS_BENCH_SETUP:-0}" = 1 ] && cs_setup
+
+cs_prepare_work
+cs_start_cluster
+cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+  -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '256MB'" \
+  -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
+cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
+psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+# Time a script in a fresh backend: prints milliseconds.
+timed() {
+  psql_q -At <<SQL
+SET client_min_messages = warning;
+SELECT pg_catalog.clock_timestamp() AS t0 \gset
+\o /dev/null
+$1
+\o
+SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000);
+SQL
+}
+
+echo "generating $rows contacts ..." >&2
+psql_q <<SQL
+CREATE EXTENSION contactsync;
+-- 40% LINE, 40% Email, 20% WhatsApp.  Person p owns up to three contacts:
+-- LINE contact p (email of person p for half of them, phone for a third),
+-- Email contact p, WhatsApp contact p for a fifth of persons.
+INSERT INTO contactsync_contact (channel, line_uid, email, phone, customer_id)
+SELECT 'line', 'U' || pg_catalog.md5(p::text),
+       CASE WHEN p % 2 = 0 THEN 'person' || p || '@example.com' END,
+       CASE WHEN p % 3 = 0 THEN '+8869' || pg_catalog.lpad(p::text, 8, '0') END,
+       CASE WHEN p % 10 = 0 THEN 'C' || p WHEN p % 997 = 1 THEN 'C' || (p + 1) END
+  FROM pg_catalog.generate_series(1, ($rows * 4 / 10)) p;
+INSERT INTO contactsync_contact (channel, email, messaging_status, customer_id)
+SELECT 'email', 'person' || p || '@example.com', 'subscribed',
+       CASE WHEN p % 10 = 0 THEN 'C' || p WHEN p % 1009 = 0 THEN 'X' || p END
+  FROM pg_catalog.generate_series(1, ($rows * 4 / 10)) p;
+INSERT INTO contactsync_contact (channel, whatsapp_mobile, messaging_status)
+SELECT 'whatsapp', '+8869' || pg_catalog.lpad((p * 3)::text, 8, '0'), 'opted_in'
+  FROM pg_catalog.generate_series(1, ($rows * 2 / 10)) p;
+VACUUM ANALYZE contactsync_contact;
+-- The 1,000-row import: 500 updates of existing LINE contacts, 500 new ones
+-- sharing emails with existing Email contacts.
+CREATE TABLE staging AS
+SELECT 'U' || pg_catalog.md5(p::text) AS line_uid, 'renamed ' || p AS name,
+       'person' || p || '@example.com' AS email
+  FROM pg_catalog.generate_series(1, 500) p
+UNION ALL
+SELECT 'U' || pg_catalog.md5(('new' || p)::text), 'new ' || p, 'person' || (p * 7 + 1) || '@example.com'
+  FROM pg_catalog.generate_series(1, 500) p;
+CHECKPOINT;
+SQL
+
+# The SQL baseline: connected components by minimum-label propagation over
+# the same shared values (email, the phone space, line_uid, customer_id).
+base_ms=$(timed "
+CREATE TEMP TABLE v AS
+  SELECT id, 'e' || email AS val FROM contactsync_contact WHERE email IS NOT NULL
+  UNION ALL SELECT id, 'p' || phone FROM contactsync_contact WHERE phone IS NOT NULL
+  UNION ALL SELECT id, 'p' || whatsapp_mobile FROM contactsync_contact WHERE whatsapp_mobile IS NOT NULL
+  UNION ALL SELECT id, 'c' || customer_id FROM contactsync_contact WHERE customer_id IS NOT NULL;
+CREATE TEMP TABLE edge AS
+  SELECT v1.id AS a, v2.id AS b FROM v v1 JOIN v v2 ON v1.val = v2.val AND v1.id <> v2.id;
+CREATE INDEX ON edge (a);
+CREATE TEMP TABLE lbl AS SELECT id, id AS l FROM contactsync_contact;
+CREATE UNIQUE INDEX ON lbl (id);
+ANALYZE edge; ANALYZE lbl;
+DO \$\$
+DECLARE n bigint;
+BEGIN
+  LOOP
+    UPDATE lbl SET l = m.l
+      FROM (SELECT e.a AS id, min(l2.l) AS l FROM edge e JOIN lbl l2 ON l2.id = e.b GROUP BY e.a) m
+     WHERE lbl.id = m.id AND m.l < lbl.l;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXIT WHEN n = 0;
+  END LOOP;
+END
+\$\$;")
+read -r full_ms < <(timed "SELECT * FROM contactsync_unify();")
+stats=$(psql_q -At -c "SELECT unified_contacts || ' persons, ' || merged_contacts || ' merged, ' || conflicts || ' in conflict' FROM contactsync_unify()")
+read -r imp_ms < <(timed "SELECT * FROM contactsync_import('staging', 'line_uid');")
+imp_stats=$(psql_q -At -c "SELECT created || ' created, ' || updated || ' updated, ' || conflicts || ' conflicts' FROM contactsync_import_batch ORDER BY id DESC LIMIT 1")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+table=$(cat <<MD
+| case | contacts | contactsync ms | compared with | ratio | target |
+|---|---:|---:|---|---:|---|
+| full \`contactsync_unify\` | $rows | $full_ms | SQL label propagation: $base_ms ms | $(ratio "$full_ms" "$base_ms") | ≤ 0.1 |
+| 1,000-row import with unification | $rows | $imp_ms | full unify: $full_ms ms | $(ratio "$imp_ms" "$full_ms") | ≤ 0.02 |
+MD
+)
+echo "$table" | tee "$out_dir/unify.md"
+echo "store: $stats; import: $imp_stats" | tee -a "$out_dir/unify.md"
