@@ -445,10 +445,15 @@ run_phases(CsImport *imp)
 		appendStringInfoString(&sql, "WITH ins AS (SELECT NULL::bigint AS id, NULL::text AS external_member_id WHERE false) ");
 	else
 	{
-		appendStringInfo(&sql, "WITH ins AS (INSERT INTO %s.contactsync_contact (id, workspace, channel, platform_name", imp->schema);
+		/*
+		 * With unification on, a new contact starts as its own person
+		 * (unified_contact_id = its id); unification then rewrites only the
+		 * contacts that join an existing group.
+		 */
+		appendStringInfo(&sql, "WITH ins AS (INSERT INTO %s.contactsync_contact (id, unified_contact_id, workspace, channel, platform_name", imp->schema);
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 			appendStringInfo(&sql, ", %s", cs_fields[f].name);
-		appendStringInfo(&sql, ", custom) SELECT pg_catalog.nextval('%s.contactsync_contact_id_seq'), $1, $2, $4", imp->schema);
+		appendStringInfoString(&sql, ", custom) SELECT w.new_id, CASE WHEN $7 THEN w.new_id END, $1, $2, $4");
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		{
 			if (f == CSF_TAGS)
@@ -456,9 +461,9 @@ run_phases(CsImport *imp)
 			else
 				appendStringInfo(&sql, ", w.%s", cs_fields[f].name);
 		}
-		appendStringInfoString(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM (SELECT * FROM " WORK " w "
-							   "WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w "
-							   "RETURNING id, external_member_id) ");
+		appendStringInfo(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM (SELECT pg_catalog.nextval('%s.contactsync_contact_id_seq') AS new_id, w.* "
+						 "FROM (SELECT * FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w) AS w "
+						 "RETURNING id, external_member_id) ", imp->schema);
 	}
 	appendStringInfo(&sql, "INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
@@ -482,13 +487,13 @@ run_phases(CsImport *imp)
 					 "LEFT JOIN ins i ON w.st IS NULL AND u.rn IS NULL AND i.external_member_id = w.%s",
 					 imp->schema, lazy_cells_sql(imp), pk);
 	{
-		Oid			t[6] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID};
-		Datum		v[6] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
+		Oid			t[7] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID};
+		Datum		v[7] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
 			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
-			imp->add_tags, BoolGetDatum(imp->dry_run)};
-		char		n[7] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', 0};
+			imp->add_tags, BoolGetDatum(imp->dry_run), BoolGetDatum(imp->unify)};
+		char		n[8] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', ' ', 0};
 
-		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_INSERT);
+		cs_spi_exec(sql.data, 7, t, v, n, SPI_OK_INSERT);
 	}
 	cs_progress(imp, "creates and results", imp->rows);
 }

@@ -143,16 +143,25 @@ static void
 load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
 			  Contacts *c, int64 **split_ids, int *nsplit)
 {
-	char	   *sql = psprintf("SELECT c.id, c.customer_id, c.unify_split FROM %s.contactsync_contact c "
-							   "WHERE c.workspace = $1%s ORDER BY c.customer_id COLLATE \"C\" NULLS LAST, c.id",
-							   schema, SCOPE(scoped));
+	/*
+	 * Contacts without a customer_id one per row; contacts with one grouped
+	 * by it (a hash aggregate, no sort), so each row is one customer_id group.
+	 */
+	char	   *sql = psprintf("SELECT true AS is_group, pg_catalog.array_agg(c.id) FILTER (WHERE NOT c.unify_split), "
+							   "pg_catalog.array_agg(c.id) FILTER (WHERE c.unify_split) "
+							   "FROM %s.contactsync_contact c WHERE c.workspace = $1%s AND c.customer_id IS NOT NULL "
+							   "GROUP BY c.customer_id "
+							   "UNION ALL SELECT false, ARRAY[c.id], NULL FROM %s.contactsync_contact c "
+							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND NOT c.unify_split "
+							   "UNION ALL SELECT false, NULL, ARRAY[c.id] FROM %s.contactsync_contact c "
+							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND c.unify_split",
+							   schema, SCOPE(scoped), schema, SCOPE(scoped), schema, SCOPE(scoped));
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 	Portal		portal;
 	IdCid	   *rows = NULL;
 	int			cap = 0,
 				n = 0,
 				i;
-	char	   *prev_cid = NULL;
 	int32		ncid = 0;
 	int			split_cap = 16;
 
@@ -172,42 +181,48 @@ load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scope
 		{
 			HeapTuple	t = SPI_tuptable->vals[r];
 			TupleDesc	d = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
-			char	   *cid = SPI_getvalue(t, d, 2);
-			bool		split = DatumGetBool(SPI_getbinval(t, d, 3, &isnull));
+			bool		isnull,
+						members_null,
+						split_null;
+			bool		is_group = DatumGetBool(SPI_getbinval(t, d, 1, &isnull));
+			Datum		members = SPI_getbinval(t, d, 2, &members_null);
+			Datum		splits = SPI_getbinval(t, d, 3, &split_null);
+			Datum	   *elems;
+			int			nelems,
+						k;
 
 			CHECK_FOR_INTERRUPTS();
-			if (split)
+			if (!split_null)
 			{
-				if (*nsplit == split_cap)
+				deconstruct_array(DatumGetArrayTypeP(splits), INT8OID, 8, true, TYPALIGN_DOUBLE,
+								  &elems, NULL, &nelems);
+				for (k = 0; k < nelems; k++)
 				{
-					split_cap *= 2;
-					*split_ids = repalloc(*split_ids, sizeof(int64) * split_cap);
+					if (*nsplit == split_cap)
+					{
+						split_cap *= 2;
+						*split_ids = repalloc_huge(*split_ids, sizeof(int64) * split_cap);
+					}
+					(*split_ids)[(*nsplit)++] = DatumGetInt64(elems[k]);
 				}
-				(*split_ids)[(*nsplit)++] = id;
+			}
+			if (members_null)
 				continue;
-			}
-			if (n == cap)
+			deconstruct_array(DatumGetArrayTypeP(members), INT8OID, 8, true, TYPALIGN_DOUBLE,
+							  &elems, NULL, &nelems);
+			for (k = 0; k < nelems; k++)
 			{
-				cap = cap ? cap * 2 : 1024;
-				rows = rows ? repalloc_huge(rows, sizeof(IdCid) * cap) : palloc_extended(sizeof(IdCid) * cap, MCXT_ALLOC_HUGE);
-			}
-			rows[n].id = id;
-			if (cid == NULL)
-				rows[n].cid = -1;
-			else
-			{
-				if (prev_cid == NULL || strcmp(prev_cid, cid) != 0)
+				if (n == cap)
 				{
-					ncid++;
-					prev_cid = cid;
+					cap = cap ? cap * 2 : 1024;
+					rows = rows ? repalloc_huge(rows, sizeof(IdCid) * cap) : palloc_extended(sizeof(IdCid) * cap, MCXT_ALLOC_HUGE);
 				}
-				else
-					pfree(cid);
-				rows[n].cid = ncid - 1;
+				rows[n].id = DatumGetInt64(elems[k]);
+				rows[n].cid = is_group ? ncid : -1;
+				n++;
 			}
-			n++;
+			if (is_group)
+				ncid++;
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
@@ -236,7 +251,7 @@ static Shared *
 load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
 			const Contacts *c, int *nshared)
 {
-	char	   *sql = psprintf("SELECT s.k || ':' || s.v, pg_catalog.array_agg(DISTINCT s.id) FROM ("
+	char	   *sql = psprintf("SELECT s.k || ':' || s.v, pg_catalog.array_agg(s.id) FROM ("
 							   "SELECT c.id, u.k, u.v FROM %s.contactsync_contact c "
 							   "CROSS JOIN LATERAL (VALUES ('email', c.email, 'email'), ('phone', c.phone, 'phone'), "
 							   "('phone', c.whatsapp_mobile, 'whatsapp_mobile'), ('line_uid', c.line_uid, 'line_uid'), "
@@ -245,7 +260,7 @@ load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
 							   "AND u.field = ANY (COALESCE((SELECT st.unify_keys FROM %s.contactsync_settings st "
 							   "WHERE st.workspace = $1), ARRAY['email', 'phone', 'customer_id', 'line_uid', "
 							   "'whatsapp_mobile', 'fb_id', 'ig_id']))) AS s "
-							   "GROUP BY s.k, s.v HAVING pg_catalog.count(DISTINCT s.id) > 1",
+							   "GROUP BY s.k, s.v HAVING pg_catalog.count(*) > 1",
 							   schema, SCOPE(scoped), schema);
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 	Portal		portal;
@@ -292,6 +307,15 @@ load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
 			}
 			out[n].nmembers = m;
 			pfree(elems);
+			/* One contact listed twice (phone = whatsapp_mobile) shares nothing. */
+			{
+				bool		distinct = false;
+
+				for (k = 1; k < m && !distinct; k++)
+					distinct = out[n].members[k] != out[n].members[0];
+				if (!distinct)
+					continue;
+			}
 			n++;
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -456,6 +480,33 @@ closure(const char *schema, const char *workspace, Datum seeds)
 	}
 }
 
+/*
+ * Whether a run from these seeds should cover the whole workspace: when the
+ * seeds are a quarter of its contacts or more, reading everything once is
+ * cheaper than growing a closure a frontier at a time, and gives the same
+ * groups.
+ */
+static bool
+seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
+{
+	int			nseeds = ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(seeds)),
+										ARR_DIMS(DatumGetArrayTypeP(seeds)));
+	Oid			t[1] = {TEXTOID};
+	Datum		a[1] = {CStringGetTextDatum(workspace)};
+	bool		isnull;
+	int64		total;
+	int			rc;
+
+	if (nseeds < 1000)
+		return false;
+	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM %s.contactsync_contact WHERE workspace = $1",
+										schema), 1, t, a, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "contact count failed: %s", SPI_result_code_string(rc));
+	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return (int64) nseeds * 4 >= total;
+}
+
 /* Run a statement with (workspace, ids[], ...) arrays as parameters. */
 static void
 exec_arrays(const char *sql, int nargs, Oid *types, Datum *args, int expected)
@@ -512,7 +563,7 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 				k;
 
 	args[0] = CStringGetTextDatum(workspace);
-	if (seeds != (Datum) 0)
+	if (seeds != (Datum) 0 && !seeds_cover_workspace(schema, workspace, seeds))
 	{
 		scope = closure(schema, workspace, seeds);
 		args[1] = scope;
