@@ -15,36 +15,8 @@
 #
 # Prints a markdown table and writes it to test/bench/out/import.md.
 set -euo pipefail
-. "$(dirname "$0")/../lib.sh"
-
-rows=${CS_BENCH_ROWS:-1000000}
-out_dir="$cs_root/test/bench/out"
-mkdir -p "$out_dir"
-[ "${CS_BENCH_SETUP:-0}" = 1 ] && cs_setup
-
-cs_prepare_work
-cs_start_cluster
-# A server sized like a small production one; the same for every statement.
-cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
-  -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '64MB'" \
-  -c "ALTER SYSTEM SET maintenance_work_mem = '256MB'" -c "ALTER SYSTEM SET jit = off"
-cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
-
-psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
-
-# Time one statement in a fresh backend: prints "ms peak_kb".
-timed() {
-  psql_q -At <<SQL
-SET client_min_messages = warning;
-SELECT pg_catalog.clock_timestamp() AS t0 \gset
-\o /dev/null
-$1;
-\o
-SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000)
-       || ' ' || (pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
-                  'VmHWM:\s+(\d+)'))[1];
-SQL
-}
+CS_BENCH_WORK_MEM=${CS_BENCH_WORK_MEM:-64MB}
+. "$(dirname "$0")/lib.sh"
 
 echo "generating $rows rows ..." >&2
 psql_q <<SQL
@@ -88,7 +60,6 @@ psql_q -c CHECKPOINT
 read -r imp_c mem_c < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging_upd', 'line_uid')")
 counts=$(psql_q -At -c "SELECT string_agg(id || ':' || created || '/' || updated || '/' || unchanged || '/' || failed, ' ' ORDER BY id) FROM contactsync_import_batch")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 table=$(cat <<MD
 | case | rows | contactsync ms | baseline ms | ratio | target | peak backend memory |
 |---|---:|---:|---:|---:|---|---:|

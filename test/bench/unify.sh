@@ -15,32 +15,8 @@
 #
 # Prints a markdown table and writes it to test/bench/out/unify.md.
 set -euo pipefail
-. "$(dirname "$0")/../lib.sh"
-
-rows=${CS_BENCH_ROWS:-1000000}
-out_dir="$cs_root/test/bench/out"
-mkdir -p "$out_dir"
-[ "${CS_BENCH_SETUP:-0}" = 1 ] && cs_setup
-
-cs_prepare_work
-cs_start_cluster
-cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
-  -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '256MB'" \
-  -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
-cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
-psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
-
-# Time a script in a fresh backend: prints milliseconds.
-timed() {
-  psql_q -At <<SQL
-SET client_min_messages = warning;
-SELECT pg_catalog.clock_timestamp() AS t0 \gset
-\o /dev/null
-$1
-\o
-SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000);
-SQL
-}
+CS_BENCH_WORK_MEM=${CS_BENCH_WORK_MEM:-256MB}
+. "$(dirname "$0")/lib.sh"
 
 echo "generating $rows contacts ..." >&2
 psql_q <<SQL
@@ -76,7 +52,7 @@ SQL
 
 # The SQL baseline: connected components by minimum-label propagation over
 # the same shared values (email, the phone space, line_uid, customer_id).
-base_ms=$(timed "
+read -r base_ms _ < <(timed "
 CREATE TEMP TABLE v AS
   SELECT id, 'e' || email AS val FROM contactsync_contact WHERE email IS NOT NULL
   UNION ALL SELECT id, 'p' || phone FROM contactsync_contact WHERE phone IS NOT NULL
@@ -100,12 +76,11 @@ BEGIN
   END LOOP;
 END
 \$\$;")
-read -r full_ms < <(timed "SELECT * FROM contactsync_unify();")
+read -r full_ms _ < <(timed "SELECT * FROM contactsync_unify();")
 stats=$(psql_q -At -c "SELECT unified_contacts || ' persons, ' || merged_contacts || ' merged, ' || conflicts || ' in conflict' FROM contactsync_unify()")
-read -r imp_ms < <(timed "SELECT * FROM contactsync_import('staging', 'line_uid');")
+read -r imp_ms _ < <(timed "SELECT * FROM contactsync_import('staging', 'line_uid');")
 imp_stats=$(psql_q -At -c "SELECT created || ' created, ' || updated || ' updated, ' || conflicts || ' conflicts' FROM contactsync_import_batch ORDER BY id DESC LIMIT 1")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 table=$(cat <<MD
 | case | contacts | contactsync ms | compared with | ratio | target |
 |---|---:|---:|---|---:|---|

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Shared set-up of the import and unification benchmarks: a throwaway
+# cluster sized like a small production server, and a timer that runs a
+# script in a fresh backend.  Sourced, not run.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+rows=${CS_BENCH_ROWS:-1000000}
+out_dir="$cs_root/test/bench/out"
+mkdir -p "$out_dir"
+[ "${CS_BENCH_SETUP:-0}" = 1 ] && cs_setup
+
+cs_prepare_work
+cs_start_cluster
+# The same settings for every statement of a run.
+cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+  -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '${CS_BENCH_WORK_MEM:-64MB}'" \
+  -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
+cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
+
+psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+# Run SQL in a fresh backend, output discarded: prints "ms peak_kb" (the
+# backend's VmHWM, which counts the shared buffers it touched).
+timed() {
+  psql_q -At <<SQL
+SET client_min_messages = warning;
+SELECT pg_catalog.clock_timestamp() AS t0 \gset
+\o /dev/null
+$1;
+\o
+SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000)
+       || ' ' || (pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
+                  'VmHWM:\s+(\d+)'))[1];
+SQL
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
