@@ -915,3 +915,38 @@ contactsync_split(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }
+
+/*
+ * contactsync_unify_contacts(workspace text, contact_ids bigint[])
+ *   RETURNS TABLE (unified_contacts bigint, merged_contacts bigint, conflicts bigint)
+ *
+ * Regroups the part of a workspace connected to the given contacts, as an
+ * import does for what it touched (used by undo).
+ */
+PG_FUNCTION_INFO_V1(contactsync_unify_contacts);
+
+Datum
+contactsync_unify_contacts(PG_FUNCTION_ARGS)
+{
+	char	   *workspace = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum		ids = PointerGetDatum(PG_GETARG_ARRAYTYPE_P_COPY(1));
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	CsUnifyStats stats = {0};
+	char	   *schema = own_schema(fcinfo);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	cs_workspace_lock(workspace);
+	if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(ids)), ARR_DIMS(DatumGetArrayTypeP(ids))) > 0)
+		stats = cs_unify(schema, workspace, ids);
+	SPI_finish();
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int64GetDatum(stats.groups);
+	values[1] = Int64GetDatum(stats.merged);
+	values[2] = Int64GetDatum(stats.conflicts);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

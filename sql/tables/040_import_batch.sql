@@ -13,6 +13,7 @@ CREATE TABLE @extschema@.contactsync_import_batch (
   dry_run         boolean NOT NULL DEFAULT false,
   status          text NOT NULL DEFAULT 'completed',
   xact_id         xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+  xact_time       timestamptz NOT NULL DEFAULT pg_catalog.now(),
   started_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
   finished_at     timestamptz,
   rows            bigint NOT NULL DEFAULT 0,
@@ -31,6 +32,8 @@ CREATE TABLE @extschema@.contactsync_import_batch (
 ALTER SEQUENCE @extschema@.contactsync_import_batch_id_seq OWNED BY @extschema@.contactsync_import_batch.id;
 CREATE UNIQUE INDEX contactsync_import_batch_id_idx ON @extschema@.contactsync_import_batch (id);
 
+COMMENT ON COLUMN @extschema@.contactsync_import_batch.xact_time IS
+  'The import transaction''s timestamp: the updated_at of every contact it created or changed (how undo tells a contact changed since).';
 COMMENT ON TABLE @extschema@.contactsync_import_batch IS
   'One row per contactsync_import call: parameters, timing, outcome counts and skipped-column warnings.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_batch', '');

@@ -1,0 +1,74 @@
+-- contactsync_undo (SPEC §3): created contacts deleted, updated ones
+-- restored (every field, tags and custom values), contacts changed since
+-- kept and reported, unification recomputed; twice or a dry run is misuse.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS contactsync;
+TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row,
+         contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
+ALTER SEQUENCE contactsync_contact_id_seq RESTART;
+ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
+SET contactsync.default_region = 'TW';
+\set SHOW_CONTEXT never
+
+SELECT identifier FROM contactsync_define_field('level', 'text');
+CREATE TEMP TABLE s (line_uid text, name text, email text, tags text, customer_id text, gender text, cl_custom_level text);
+INSERT INTO s VALUES ('U' || repeat('1', 32), 'Ann', 'ann@example.com', 'vip', 'C1', 'female', 'gold'),
+                     ('U' || repeat('2', 32), 'Bob', NULL, NULL, 'C2', NULL, NULL);
+SELECT batch_id, created FROM contactsync_import('s', 'line_uid');
+CREATE TEMP TABLE after_1 AS SELECT * FROM contactsync_contact;
+
+-- Batch 2: updates Ann (every kind of field) and creates Cy.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('1', 32), 'Ann B', 'ann.b@example.com', 'new', NULL, 'unknown', 'silver'),
+                     ('U' || repeat('3', 32), 'Cy', 'ann.b@example.com', NULL, NULL, NULL, NULL);
+SELECT batch_id, created, updated FROM contactsync_import('s', 'line_uid');
+SELECT id, name, email, tags, gender, custom, unified_contact_id FROM contactsync_contact ORDER BY id;
+
+-- Undo batch 2: Cy deleted, Ann back to exactly what batch 1 left.
+SELECT * FROM contactsync_undo(2);
+SELECT id, name, email, tags, gender, custom, unified_contact_id FROM contactsync_contact ORDER BY id;
+SELECT count(*) AS differences FROM (
+  (SELECT * FROM contactsync_contact EXCEPT SELECT * FROM after_1)
+  UNION ALL (SELECT * FROM after_1 EXCEPT SELECT * FROM contactsync_contact)) d;
+SELECT status, undone_at IS NOT NULL AS undone, params -> 'undo' AS undo FROM contactsync_import_batch WHERE id = 2;
+
+-- Undoing twice, a dry run, or an unknown batch is misuse.
+SELECT * FROM contactsync_undo(2);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT batch_id FROM contactsync_import('s', 'line_uid', dry_run => true);
+SELECT * FROM contactsync_undo(3);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM contactsync_undo(99);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- A contact changed again since the batch is kept and reported with the
+-- batch that changed it; the rest of the batch is undone.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('4', 32), 'Dee', NULL, NULL, NULL, NULL, NULL),
+                     ('U' || repeat('5', 32), 'Eve', NULL, NULL, NULL, NULL, NULL);
+SELECT batch_id, created FROM contactsync_import('s', 'line_uid');
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('4', 32), 'Dee (later)', NULL, NULL, NULL, NULL, NULL);
+SELECT batch_id, updated FROM contactsync_import('s', 'line_uid');
+SET client_min_messages = notice;
+SELECT * FROM contactsync_undo(4);
+SET client_min_messages = warning;
+SELECT line_uid, name FROM contactsync_contact WHERE line_uid IN ('U' || repeat('4', 32), 'U' || repeat('5', 32));
+-- A change outside imports (updated_at moved) keeps the contact too.
+UPDATE contactsync_contact SET note = 'by hand', updated_at = now() + interval '1 second' WHERE line_uid = 'U' || repeat('4', 32);
+SELECT * FROM contactsync_undo(5);
+SELECT line_uid, name, note FROM contactsync_contact WHERE line_uid = 'U' || repeat('4', 32);
+
+-- Undo recomputes unification: a contact whose group-mate the undo deletes is
+-- its own person again.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('6', 32), 'Fay', 'fay@example.com', NULL, NULL, NULL, NULL);
+SELECT created FROM contactsync_import('s', 'line_uid');
+CREATE TEMP TABLE e (email text, messaging_status text);
+INSERT INTO e VALUES ('fay@example.com', 'subscribed');
+SELECT batch_id, created FROM contactsync_import('e', 'email');
+SELECT channel, unified_contact_id = (SELECT min(id) FROM contactsync_contact WHERE email = 'fay@example.com') AS grouped
+  FROM contactsync_contact WHERE email = 'fay@example.com' ORDER BY channel;
+SELECT * FROM contactsync_undo((SELECT max(id) FROM contactsync_import_batch));
+SELECT channel, unified_contact_id = id AS own_person FROM contactsync_contact WHERE email = 'fay@example.com';
+RESET contactsync.default_region;
