@@ -5,7 +5,7 @@ CREATE FUNCTION @extschema@.contactsync_configure(
   unify_keys text[] DEFAULT NULL)
 RETURNS @extschema@.contactsync_settings
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   allowed constant text[] := ARRAY['email', 'phone', 'customer_id', 'line_uid',

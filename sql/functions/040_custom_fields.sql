@@ -3,7 +3,7 @@ CREATE FUNCTION @extschema@.contactsync_define_field(
   identifier text, type text, workspace text DEFAULT 'default')
 RETURNS @extschema@.contactsync_custom_field
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   result @extschema@.contactsync_custom_field;
@@ -55,7 +55,7 @@ CREATE FUNCTION @extschema@.contactsync_archive_field(
   identifier text, workspace text DEFAULT 'default')
 RETURNS @extschema@.contactsync_custom_field
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   result @extschema@.contactsync_custom_field;

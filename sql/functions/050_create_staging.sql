@@ -1,11 +1,12 @@
 -- The "download template" of the source platforms: a staging table with the
 -- channel's template columns plus one cl_custom_ column per active custom
--- field, all text, in a fixed order.
+-- field, all text, in a fixed order.  No pinned search_path: an unqualified
+-- table name is created where the caller's own CREATE TABLE would put it.
+-- Everything else in the body is schema-qualified, operators included.
 CREATE FUNCTION @extschema@.contactsync_create_staging(
   name text, channel text DEFAULT 'line', workspace text DEFAULT 'default')
 RETURNS regclass
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
 AS $fn$
 DECLARE
   target text[];

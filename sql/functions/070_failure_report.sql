@@ -4,7 +4,7 @@
 CREATE FUNCTION @extschema@.contactsync_failure_report(batch_id bigint)
 RETURNS text
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   b @extschema@.contactsync_import_batch;

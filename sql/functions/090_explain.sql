@@ -9,7 +9,7 @@ COMMENT ON TYPE @extschema@.contactsync_explanation IS
 CREATE FUNCTION @extschema@.contactsync_explain(contact_id bigint)
 RETURNS SETOF @extschema@.contactsync_explanation
 LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   x @extschema@.contactsync_contact;

@@ -23,7 +23,7 @@ RETURNS TABLE (platform_type text, external_member_id text, name text, email tex
                tags text, customer_id text, note text, messaging_status text,
                create_time text, last_update_time text, custom jsonb)
 LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   fields text[];
@@ -82,7 +82,7 @@ CREATE FUNCTION @extschema@.contactsync_export_view(
   scope text DEFAULT 'all', custom_fields text[] DEFAULT NULL, workspace text DEFAULT 'default')
 RETURNS text
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   view_name text;

@@ -8,7 +8,7 @@ COMMENT ON TYPE @extschema@.contactsync_undo_result IS
 CREATE FUNCTION @extschema@.contactsync_undo(batch_id bigint)
 RETURNS @extschema@.contactsync_undo_result
 LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   b @extschema@.contactsync_import_batch;

@@ -30,13 +30,13 @@ CREATE TABLE @extschema@.contactsync_contact (
   created_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
   updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
   external_member_id text GENERATED ALWAYS AS (
-    CASE channel
-      WHEN 'line' THEN line_uid
-      WHEN 'email' THEN email
-      WHEN 'whatsapp' THEN whatsapp_mobile
-      WHEN 'sms' THEN phone
-      WHEN 'facebook' THEN fb_id
-      WHEN 'instagram' THEN ig_id
+    CASE
+      WHEN channel OPERATOR(pg_catalog.=) 'line' THEN line_uid
+      WHEN channel OPERATOR(pg_catalog.=) 'email' THEN email
+      WHEN channel OPERATOR(pg_catalog.=) 'whatsapp' THEN whatsapp_mobile
+      WHEN channel OPERATOR(pg_catalog.=) 'sms' THEN phone
+      WHEN channel OPERATOR(pg_catalog.=) 'facebook' THEN fb_id
+      WHEN channel OPERATOR(pg_catalog.=) 'instagram' THEN ig_id
     END) STORED,
   CONSTRAINT contactsync_contact_pkey PRIMARY KEY (workspace, id),
   CONSTRAINT contactsync_contact_channel_check CHECK (

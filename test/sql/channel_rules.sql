@@ -2,6 +2,7 @@
 -- field validator (contactsync_validate_field).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+\set SHOW_CONTEXT never
 RESET client_min_messages;
 
 -- Templates: the primary key first; required fields per channel.

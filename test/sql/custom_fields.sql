@@ -2,6 +2,7 @@
 -- staging template (contactsync_create_staging).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+\set SHOW_CONTEXT never
 RESET client_min_messages;
 
 SELECT workspace, identifier, type, status FROM contactsync_define_field('member_level', 'text');

@@ -2,6 +2,7 @@
 -- hint (SPEC §6), before anything is read or written.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+\set SHOW_CONTEXT never
 -- A clean store, so ids in messages are the same whatever ran before.
 TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
 ALTER SEQUENCE contactsync_contact_id_seq RESTART;

@@ -3,6 +3,7 @@
 -- doc/reference.md lists.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+\set SHOW_CONTEXT never
 TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_conflict_member;
 ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
 DROP ROLE IF EXISTS cs_importer;

@@ -2,6 +2,7 @@
 -- extension's own hygiene (comments, config dump, pinned search_path).
 DROP EXTENSION IF EXISTS contactsync;
 CREATE EXTENSION contactsync;
+\set SHOW_CONTEXT never
 
 -- Tables and their constraints and indexes.
 \d contactsync_contact
@@ -22,8 +23,9 @@ SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) AS uncommented
 
 -- Every function runs with the caller's rights, and pins its search_path
 -- unless it is a C function that runs no SQL (the normalisers and the
--- channel rules, listed here by name: any other function in this list is a
--- failure).
+-- channel rules) or contactsync_create_staging (whose CREATE TABLE follows
+-- the caller's search_path, every other name in it qualified).  Any other
+-- function in this list is a failure.
 SELECT p.oid::regprocedure AS unpinned_or_definer, p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c') AS is_c
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

@@ -1,6 +1,7 @@
 -- Identity unification and Customer-ID conflicts (SPEC §4).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
+\set SHOW_CONTEXT never
 TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row,
          contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
 ALTER SEQUENCE contactsync_contact_id_seq RESTART;
