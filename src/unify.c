@@ -136,39 +136,20 @@ cmp_int64(const void *a, const void *b)
 #define SCOPE(seeds) ((seeds) ? " AND c.id = ANY ($2)" : "")
 
 /*
- * Load the contacts of the run (not split), numbering customer_id groups:
- * rows come ordered by customer_id, so equal ids are adjacent.
+ * Run a query through a cursor, FETCH_ROWS rows at a time, and hand each row
+ * to fn: the tuples of a batch are freed before the next, so memory follows
+ * what fn keeps, not the result's size.
  */
+typedef void (*row_fn) (HeapTuple tuple, TupleDesc desc, void *state);
+
 static void
-load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
-			  Contacts *c, int64 **split_ids, int *nsplit)
+for_each_row(const char *sql, int nargs, Oid *types, Datum *args, row_fn fn, void *state)
 {
-	/*
-	 * Contacts without a customer_id one per row; contacts with one grouped
-	 * by it (a hash aggregate, no sort), so each row is one customer_id group.
-	 */
-	char	   *sql = psprintf("SELECT true AS is_group, pg_catalog.array_agg(c.id) FILTER (WHERE NOT c.unify_split), "
-							   "pg_catalog.array_agg(c.id) FILTER (WHERE c.unify_split) "
-							   "FROM %s.contactsync_contact c WHERE c.workspace = $1%s AND c.customer_id IS NOT NULL "
-							   "GROUP BY c.customer_id "
-							   "UNION ALL SELECT false, ARRAY[c.id], NULL FROM %s.contactsync_contact c "
-							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND NOT c.unify_split "
-							   "UNION ALL SELECT false, NULL, ARRAY[c.id] FROM %s.contactsync_contact c "
-							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND c.unify_split",
-							   schema, SCOPE(scoped), schema, SCOPE(scoped), schema, SCOPE(scoped));
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 	Portal		portal;
-	IdCid	   *rows = NULL;
-	int			cap = 0,
-				n = 0,
-				i;
-	int32		ncid = 0;
-	int			split_cap = 16;
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	*split_ids = palloc(sizeof(int64) * split_cap);
-	*nsplit = 0;
 	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
 	for (;;)
 	{
@@ -179,68 +160,157 @@ load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scope
 			break;
 		for (r = 0; r < SPI_processed; r++)
 		{
-			HeapTuple	t = SPI_tuptable->vals[r];
-			TupleDesc	d = SPI_tuptable->tupdesc;
-			bool		isnull,
-						members_null,
-						split_null;
-			bool		is_group = DatumGetBool(SPI_getbinval(t, d, 1, &isnull));
-			Datum		members = SPI_getbinval(t, d, 2, &members_null);
-			Datum		splits = SPI_getbinval(t, d, 3, &split_null);
-			Datum	   *elems;
-			int			nelems,
-						k;
-
 			CHECK_FOR_INTERRUPTS();
-			if (!split_null)
-			{
-				deconstruct_array(DatumGetArrayTypeP(splits), INT8OID, 8, true, TYPALIGN_DOUBLE,
-								  &elems, NULL, &nelems);
-				for (k = 0; k < nelems; k++)
-				{
-					if (*nsplit == split_cap)
-					{
-						split_cap *= 2;
-						*split_ids = repalloc_huge(*split_ids, sizeof(int64) * split_cap);
-					}
-					(*split_ids)[(*nsplit)++] = DatumGetInt64(elems[k]);
-				}
-			}
-			if (members_null)
-				continue;
-			deconstruct_array(DatumGetArrayTypeP(members), INT8OID, 8, true, TYPALIGN_DOUBLE,
-							  &elems, NULL, &nelems);
-			for (k = 0; k < nelems; k++)
-			{
-				if (n == cap)
-				{
-					cap = cap ? cap * 2 : 1024;
-					rows = rows ? repalloc_huge(rows, sizeof(IdCid) * cap) : palloc_extended(sizeof(IdCid) * cap, MCXT_ALLOC_HUGE);
-				}
-				rows[n].id = DatumGetInt64(elems[k]);
-				rows[n].cid = is_group ? ncid : -1;
-				n++;
-			}
-			if (is_group)
-				ncid++;
+			fn(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, state);
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	SPI_freeplan(plan);
+}
 
-	if (n > 0)
-		qsort(rows, n, sizeof(IdCid), cmp_idcid);
-	c->n = n;
-	c->ncid = ncid;
-	c->ids = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
-	c->cid = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
-	for (i = 0; i < n; i++)
+/* Grow a huge array of elements of `size` bytes to hold one more. */
+static void *
+grow(void *items, int n, int *cap, Size size)
+{
+	if (n < *cap)
+		return items;
+	*cap = *cap ? *cap * 2 : 1024;
+	return items ? repalloc_huge(items, size * *cap) : palloc_extended(size * *cap, MCXT_ALLOC_HUGE);
+}
+
+/* The int8 elements of an array column. */
+static Datum *
+int8_elements(HeapTuple t, TupleDesc d, int col, int *n)
+{
+	bool		isnull;
+	Datum		v = SPI_getbinval(t, d, col, &isnull);
+	Datum	   *elems;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(v), INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, NULL, n);
+	return elems;
+}
+
+/* What load_contacts collects. */
+typedef struct ContactRows
+{
+	IdCid	   *rows;
+	int			n,
+				cap;
+	int32		ncid;
+	int64	   *split_ids;
+	int			nsplit,
+				split_cap;
+} ContactRows;
+
+static void
+contact_row(HeapTuple t, TupleDesc d, void *state)
+{
+	ContactRows *cr = state;
+	bool		isnull;
+	bool		is_group = DatumGetBool(SPI_getbinval(t, d, 1, &isnull));
+	int			n,
+				k;
+	Datum	   *elems = int8_elements(t, d, 3, &n);
+
+	for (k = 0; k < n; k++)
 	{
-		c->ids[i] = rows[i].id;
-		c->cid[i] = rows[i].cid;
+		cr->split_ids = grow(cr->split_ids, cr->nsplit, &cr->split_cap, sizeof(int64));
+		cr->split_ids[cr->nsplit++] = DatumGetInt64(elems[k]);
 	}
-	if (rows)
-		pfree(rows);
+	elems = int8_elements(t, d, 2, &n);
+	for (k = 0; k < n; k++)
+	{
+		cr->rows = grow(cr->rows, cr->n, &cr->cap, sizeof(IdCid));
+		cr->rows[cr->n].id = DatumGetInt64(elems[k]);
+		cr->rows[cr->n].cid = is_group ? cr->ncid : -1;
+		cr->n++;
+	}
+	if (is_group && n > 0)
+		cr->ncid++;
+}
+
+/*
+ * Load the contacts of the run: contacts without a customer_id one per row,
+ * contacts with one grouped by it (a hash aggregate, no sort), so each
+ * group row is one customer_id group; split contacts apart.
+ */
+static void
+load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
+			  Contacts *c, int64 **split_ids, int *nsplit)
+{
+	char	   *sql = psprintf("SELECT true AS is_group, pg_catalog.array_agg(c.id) FILTER (WHERE NOT c.unify_split), "
+							   "pg_catalog.array_agg(c.id) FILTER (WHERE c.unify_split) "
+							   "FROM %s.contactsync_contact c WHERE c.workspace = $1%s AND c.customer_id IS NOT NULL "
+							   "GROUP BY c.customer_id "
+							   "UNION ALL SELECT false, ARRAY[c.id], NULL FROM %s.contactsync_contact c "
+							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND NOT c.unify_split "
+							   "UNION ALL SELECT false, NULL, ARRAY[c.id] FROM %s.contactsync_contact c "
+							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND c.unify_split",
+							   schema, SCOPE(scoped), schema, SCOPE(scoped), schema, SCOPE(scoped));
+	ContactRows cr = {0};
+	int			i;
+
+	for_each_row(sql, nargs, types, args, contact_row, &cr);
+	if (cr.n > 0)
+		qsort(cr.rows, cr.n, sizeof(IdCid), cmp_idcid);
+	c->n = cr.n;
+	c->ncid = cr.ncid;
+	c->ids = palloc_extended(sizeof(int64) * Max(cr.n, 1), MCXT_ALLOC_HUGE);
+	c->cid = palloc_extended(sizeof(int32) * Max(cr.n, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < cr.n; i++)
+	{
+		c->ids[i] = cr.rows[i].id;
+		c->cid[i] = cr.rows[i].cid;
+	}
+	*split_ids = cr.split_ids;
+	*nsplit = cr.nsplit;
+}
+
+/* What load_shared collects. */
+typedef struct SharedRows
+{
+	const Contacts *c;
+	Shared	   *out;
+	int			n,
+				cap;
+} SharedRows;
+
+static void
+shared_row(HeapTuple t, TupleDesc d, void *state)
+{
+	SharedRows *sr = state;
+	int			nelems,
+				k,
+				m = 0;
+	Datum	   *elems = int8_elements(t, d, 2, &nelems);
+	bool		distinct = false;
+	Shared	   *sh;
+
+	sr->out = grow(sr->out, sr->n, &sr->cap, sizeof(Shared));
+	sh = &sr->out[sr->n];
+	sh->members = palloc(sizeof(int32) * Max(nelems, 1));
+	for (k = 0; k < nelems; k++)
+	{
+		int			idx = contact_index(sr->c, DatumGetInt64(elems[k]));
+
+		if (idx >= 0)
+			sh->members[m++] = idx;
+	}
+	sh->nmembers = m;
+	/* One contact listed twice (phone = whatsapp_mobile) shares nothing. */
+	for (k = 1; k < m && !distinct; k++)
+		distinct = sh->members[k] != sh->members[0];
+	if (!distinct)
+	{
+		pfree(sh->members);
+		return;
+	}
+	sh->label = SPI_getvalue(t, d, 1);
+	sr->n++;
 }
 
 /*
@@ -262,67 +332,12 @@ load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
 							   "'whatsapp_mobile', 'fb_id', 'ig_id']))) AS s "
 							   "GROUP BY s.k, s.v HAVING pg_catalog.count(*) > 1",
 							   schema, SCOPE(scoped), schema);
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-	Portal		portal;
-	Shared	   *out = NULL;
-	int			cap = 0,
-				n = 0;
+	SharedRows	sr = {0};
 
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
-	for (;;)
-	{
-		uint64		r;
-
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	t = SPI_tuptable->vals[r];
-			TupleDesc	d = SPI_tuptable->tupdesc;
-			bool		isnull;
-			ArrayType  *arr = DatumGetArrayTypeP(SPI_getbinval(t, d, 2, &isnull));
-			Datum	   *elems;
-			int			nelems,
-						k,
-						m = 0;
-
-			CHECK_FOR_INTERRUPTS();
-			deconstruct_array(arr, INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, NULL, &nelems);
-			if (n == cap)
-			{
-				cap = cap ? cap * 2 : 1024;
-				out = out ? repalloc_huge(out, sizeof(Shared) * cap) : palloc_extended(sizeof(Shared) * cap, MCXT_ALLOC_HUGE);
-			}
-			out[n].label = SPI_getvalue(t, d, 1);
-			out[n].members = palloc(sizeof(int32) * nelems);
-			for (k = 0; k < nelems; k++)
-			{
-				int			idx = contact_index(c, DatumGetInt64(elems[k]));
-
-				if (idx >= 0)
-					out[n].members[m++] = idx;
-			}
-			out[n].nmembers = m;
-			pfree(elems);
-			/* One contact listed twice (phone = whatsapp_mobile) shares nothing. */
-			{
-				bool		distinct = false;
-
-				for (k = 1; k < m && !distinct; k++)
-					distinct = out[n].members[k] != out[n].members[0];
-				if (!distinct)
-					continue;
-			}
-			n++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	*nshared = n;
-	return out;
+	sr.c = c;
+	for_each_row(sql, nargs, types, args, shared_row, &sr);
+	*nshared = sr.n;
+	return sr.out;
 }
 
 typedef struct Link
@@ -353,12 +368,7 @@ typedef struct LinkArray
 static void
 add_link(LinkArray *a, int32 comp, int32 cid)
 {
-	if (a->n == a->cap)
-	{
-		a->cap = a->cap ? a->cap * 2 : 256;
-		a->items = a->items ? repalloc_huge(a->items, sizeof(Link) * a->cap) :
-			palloc_extended(sizeof(Link) * a->cap, MCXT_ALLOC_HUGE);
-	}
+	a->items = grow(a->items, a->n, &a->cap, sizeof(Link));
 	a->items[a->n].comp = comp;
 	a->items[a->n].cid = cid;
 	a->n++;
