@@ -19,6 +19,14 @@ BEGIN
       MESSAGE = pg_catalog.format('import batch %s does not exist', batch_id),
       HINT = 'See contactsync_import_batch for the batches.';
   END IF;
+  IF pg_catalog.cardinality(b.staging_columns) OPERATOR(pg_catalog.>=) 1600 THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'program_limit_exceeded',
+      MESSAGE = pg_catalog.format('the staging table of batch %s has %s columns, too many for a report view',
+                                  b.id, pg_catalog.cardinality(b.staging_columns)),
+      DETAIL = 'A view has at most 1600 columns, and the report adds error to the staging table''s columns.',
+      HINT = 'Read the rows from contactsync_import_failures, whose cells column holds every original cell.';
+  END IF;
   view_name := 'contactsync_failures_' OPERATOR(pg_catalog.||) b.id;
   SELECT pg_catalog.string_agg(
            pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
