@@ -368,8 +368,21 @@ run_phases(CsImport *imp)
 
 	/* Merge: the new values of every matched contact, and whether they differ. */
 	initStringInfo(&sql);
+	/*
+	 * Three levels: n computes the new values next to the stored row, m
+	 * compares them once (OFFSET 0 keeps the comparison from being inlined
+	 * into every use), and the outer level keeps new and previous values
+	 * only for contacts that change, so unchanged rows stay narrow.
+	 */
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
-						   "SELECT n.*, ROW(");
+						   "SELECT m.rn, m.id, m.warnings, m.changed, "
+						   "CASE WHEN m.changed THEN pg_catalog.to_jsonb(m.old) END AS previous");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		appendStringInfo(&sql, ", CASE WHEN m.changed THEN m.%s END AS %s", cs_fields[f].name, cs_fields[f].name);
+	appendStringInfoString(&sql, ", CASE WHEN m.changed THEN m.custom END AS custom"
+						   ", CASE WHEN m.changed THEN m.platform_name END AS platform_name"
+						   ", CASE WHEN m.changed THEN m.unify_split END AS unify_split"
+						   " FROM (SELECT n.*, ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
 	appendStringInfoString(&sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
@@ -410,7 +423,7 @@ run_phases(CsImport *imp)
 					 "], NULL) AS warnings"
 					 " FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn"
 					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = m.cands[1]"
-					 " WHERE w.st IS NULL) AS n",
+					 " WHERE w.st IS NULL) AS n OFFSET 0) AS m",
 					 pk, pk, pk, imp->schema);
 	{
 		Oid			t[6] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTARRAYOID};
@@ -482,7 +495,7 @@ run_phases(CsImport *imp)
 					 "CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) END, "
 					 "COALESCE(u.warnings, '{}'), "
 					 "CASE WHEN w.st IN ('failed', 'skipped') THEN %s END, "
-					 "CASE WHEN u.changed THEN pg_catalog.to_jsonb(u.old) END "
+					 "u.previous "
 					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
 					 "LEFT JOIN ins i ON w.st IS NULL AND u.rn IS NULL AND i.external_member_id = w.%s",
 					 imp->schema, lazy_cells_sql(imp), pk);
