@@ -1,0 +1,76 @@
+-- Cancel and timeout (SPEC §7): statement_timeout stops an import in any
+-- phase within half a second of the deadline, leaving the store, batches
+-- and views exactly as before; and memory does not grow with the number of
+-- failing rows.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS contactsync;
+\set SHOW_CONTEXT never
+TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_conflict_member;
+CREATE TABLE cancel_staging AS
+SELECT 'U' || md5(g::text) AS line_uid, 'name ' || g AS name, 'user' || g || '@example.com' AS email,
+       '09' || (12000000 + g)::text AS phone
+  FROM generate_series(1, 60000) g;
+SET contactsync.default_region = 'TW';
+-- A committed import to compare with.
+SELECT created FROM contactsync_import('cancel_staging', 'line_uid', workspace => 'base');
+CREATE TEMP TABLE snapshot AS
+  SELECT (SELECT count(*) FROM contactsync_contact) AS contacts,
+         (SELECT count(*) FROM contactsync_import_batch) AS batches,
+         (SELECT count(*) FROM contactsync_import_row) AS result_rows,
+         (SELECT sum(hashtext(c::text)) FROM contactsync_contact c) AS content;
+
+-- Deadlines from early (reading and validating) to late (writes,
+-- unification); each import either is cancelled or finishes (and is then
+-- rolled back here), and either way returns within 0.5 s of the deadline.
+CREATE TEMP TABLE outcome (timeout_ms int, outcome text, late_ms numeric);
+CREATE FUNCTION pg_temp.try_import(timeout_ms int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  t0 timestamptz := clock_timestamp();
+  result text;
+BEGIN
+  BEGIN
+    PERFORM * FROM contactsync_import('cancel_staging', 'line_uid', workspace => 'base',
+                                      overwrite => true, add_tags => ARRAY['cancel-test']);
+    RAISE EXCEPTION 'finished';
+  EXCEPTION
+    WHEN query_canceled THEN result := 'cancelled';
+    WHEN raise_exception THEN result := 'finished';
+  END;
+  INSERT INTO outcome VALUES (timeout_ms, result,
+    greatest(0, extract(epoch FROM clock_timestamp() - t0) * 1000 - timeout_ms));
+END $$;
+-- statement_timeout is armed when a statement starts, so each attempt is
+-- its own statement under its own setting.
+SET statement_timeout = 100;
+SELECT pg_temp.try_import(100);
+SET statement_timeout = 300;
+SELECT pg_temp.try_import(300);
+SET statement_timeout = 1000;
+SELECT pg_temp.try_import(1000);
+SET statement_timeout = 2500;
+SELECT pg_temp.try_import(2500);
+RESET statement_timeout;
+SELECT timeout_ms, late_ms < 500 AS within_half_a_second,
+       CASE WHEN timeout_ms <= 300 THEN outcome = 'cancelled' ELSE outcome IN ('cancelled', 'finished') END AS expected_outcome
+  FROM outcome ORDER BY timeout_ms;
+-- The store, the batches and the result rows are exactly as before.
+SELECT s.contacts = (SELECT count(*) FROM contactsync_contact) AS same_contacts,
+       s.batches = (SELECT count(*) FROM contactsync_import_batch) AS same_batches,
+       s.result_rows = (SELECT count(*) FROM contactsync_import_row) AS same_result_rows,
+       s.content = (SELECT sum(hashtext(c::text)) FROM contactsync_contact c) AS same_content
+  FROM snapshot s;
+
+-- Memory: the backend's private memory after 100,000 failing rows is within
+-- a few MB of what 10,000 failing rows left (per-row memory is reset; the
+-- rows go to a work table, not to memory).
+CREATE TABLE failing AS SELECT 'bad' || g AS line_uid, repeat('x', 200) AS name FROM generate_series(1, 100000) g;
+CREATE TABLE failing_small AS SELECT * FROM failing LIMIT 10000;
+CREATE FUNCTION pg_temp.anon_kb() RETURNS bigint LANGUAGE sql AS $$
+  SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'RssAnon:\s+(\d+)'))[1]::bigint $$;
+SELECT failed FROM contactsync_import('failing_small', 'line_uid', workspace => 'mem');
+SELECT pg_temp.anon_kb() AS after_small \gset
+SELECT failed FROM contactsync_import('failing', 'line_uid', workspace => 'mem');
+SELECT pg_temp.anon_kb() - :after_small < 16384 AS private_memory_growth_under_16mb;
+
+DROP TABLE cancel_staging, failing, failing_small;
+RESET contactsync.default_region;
