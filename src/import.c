@@ -267,6 +267,74 @@ lazy_cells_sql(CsImport *imp)
 }
 
 /*
+ * The merge rules of SPEC §3 as SQL, one expression per stored field, from
+ * the row (w) and the stored contact (c): blanks never overwrite; with
+ * overwrite off ($3) only empty fields are filled; tags merge or, with
+ * replace ($4), are replaced, plus add_tags ($6); the channel primary key
+ * never changes; an email status never goes back to subscribed;
+ * platform_name ($5) fills an empty one; a row with a unify-key value
+ * clears a split.  Each item is written as sep + expr + as + name for a
+ * select list (as = " AS ") or sep + name + eq + expr for a SET list.
+ */
+static void
+append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, const char *eq)
+{
+	const CsChannelDef *ch = imp->channel;
+	int			f;
+	StringInfoData e;
+
+	initStringInfo(&e);
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+	{
+		const char *n;
+
+		resetStringInfo(&e);
+		if (f == CSF_EXTERNAL_MEMBER_ID)
+		{
+			n = "custom";
+			appendStringInfoString(&e, "CASE WHEN w.custom IS NULL THEN c.custom WHEN $3 THEN c.custom || w.custom "
+								   "ELSE w.custom || c.custom END");
+		}
+		else if (f == CSF_EXTERNAL_MEMBER_ID + 1)
+		{
+			n = "platform_name";
+			appendStringInfoString(&e, "CASE WHEN c.platform_name IS NULL OR c.platform_name = '' "
+								   "THEN COALESCE($5, c.platform_name) ELSE c.platform_name END");
+		}
+		else if (f == CSF_EXTERNAL_MEMBER_ID + 2)
+		{
+			n = "unify_split";
+			appendStringInfoString(&e, "c.unify_split AND w.email IS NULL AND w.phone IS NULL "
+								   "AND w.whatsapp_mobile IS NULL AND w.customer_id IS NULL AND w.line_uid IS NULL");
+		}
+		else
+		{
+			n = cs_fields[f].name;
+			if (f == (int) ch->primary)
+				appendStringInfo(&e, "c.%s", n);
+			else if (f == CSF_TAGS)
+				appendStringInfoString(&e, "CASE WHEN $4 AND w.tags IS NOT NULL "
+									   "THEN " DEDUP("w.tags || COALESCE($6, '{}'::text[])") " "
+									   "ELSE " DEDUP("c.tags || COALESCE(w.tags, '{}'::text[]) || COALESCE($6, '{}'::text[])") " END");
+			else if (f == CSF_MESSAGING_STATUS && strcmp(ch->name, "email") == 0)
+				appendStringInfoString(&e, "CASE WHEN w.messaging_status IS NULL THEN c.messaging_status "
+									   "WHEN w.messaging_status = 'subscribed' AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
+									   "THEN c.messaging_status "
+									   "WHEN $3 OR c.messaging_status IS NULL OR c.messaging_status = '' THEN w.messaging_status "
+									   "ELSE c.messaging_status END");
+			else
+				appendStringInfo(&e, "CASE WHEN w.%s IS NULL THEN c.%s "
+								 "WHEN $3 OR c.%s IS NULL OR c.%s::text = '' THEN w.%s ELSE c.%s END",
+								 n, n, n, n, n, n);
+		}
+		if (*eq)
+			appendStringInfo(sql, "%s%s%s%s", sep, n, eq, e.data);
+		else
+			appendStringInfo(sql, "%s%s%s%s", sep, e.data, as, n);
+	}
+}
+
+/*
  * The set-based phases: duplicates, matching, classification, merge, and
  * one statement that creates contacts and records every row's outcome.
  * Each statement touches the work table once; the ones that set a status
@@ -366,57 +434,29 @@ run_phases(CsImport *imp)
 				2, t2, v2, NULL, SPI_OK_UPDATE);
 	cs_progress(imp, "classification", imp->rows);
 
-	/* Merge: the new values of every matched contact, and whether they differ. */
-	initStringInfo(&sql);
 	/*
-	 * Three levels: n computes the new values next to the stored row, m
-	 * compares them once (OFFSET 0 keeps the comparison from being inlined
-	 * into every use), and the outer level keeps new and previous values
-	 * only for contacts that change, so unchanged rows stay narrow.
+	 * Merge.  First, for every matched contact: whether the row changes it,
+	 * its warnings, and (when it changes) its previous values.  Then one
+	 * UPDATE of the changed contacts that computes the new values again
+	 * from the row and the contact as it is then: if another transaction
+	 * updated the contact meanwhile, PostgreSQL re-evaluates the SET list on
+	 * the newest version, so a concurrent change to another field (a note,
+	 * a tag) is kept, not overwritten with a stale value.
 	 */
+	initStringInfo(&sql);
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
 						   "SELECT m.rn, m.id, m.warnings, m.changed, "
-						   "CASE WHEN m.changed THEN pg_catalog.to_jsonb(m.old) END AS previous");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-		appendStringInfo(&sql, ", CASE WHEN m.changed THEN m.%s END AS %s", cs_fields[f].name, cs_fields[f].name);
-	appendStringInfoString(&sql, ", CASE WHEN m.changed THEN m.custom END AS custom"
-						   ", CASE WHEN m.changed THEN m.platform_name END AS platform_name"
-						   ", CASE WHEN m.changed THEN m.unify_split END AS unify_split"
-						   " FROM (SELECT n.*, ROW(");
+						   "CASE WHEN m.changed THEN pg_catalog.to_jsonb(m.old) END AS previous "
+						   "FROM (SELECT n.rn, n.id, n.warnings, n.old, ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
 	appendStringInfoString(&sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		appendStringInfo(&sql, "(n.old).%s, ", cs_fields[f].name);
-	appendStringInfoString(&sql, "(n.old).custom, (n.old).platform_name, (n.old).unify_split) AS changed FROM (SELECT w.rn, c.id, c AS old");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-	{
-		const char *n = cs_fields[f].name;
-
-		if (f == (int) ch->primary)
-			appendStringInfo(&sql, ", c.%s", n);
-		else if (f == CSF_TAGS)
-			appendStringInfoString(&sql, ", CASE WHEN $4 AND w.tags IS NOT NULL "
-								   "THEN " DEDUP("w.tags || COALESCE($6, '{}'::text[])") " "
-								   "ELSE " DEDUP("c.tags || COALESCE(w.tags, '{}'::text[]) || COALESCE($6, '{}'::text[])") " END AS tags");
-		else if (f == CSF_MESSAGING_STATUS && strcmp(ch->name, "email") == 0)
-			appendStringInfoString(&sql, ", CASE WHEN w.messaging_status IS NULL THEN c.messaging_status "
-								   "WHEN w.messaging_status = 'subscribed' AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
-								   "THEN c.messaging_status "
-								   "WHEN $3 OR c.messaging_status IS NULL OR c.messaging_status = '' THEN w.messaging_status "
-								   "ELSE c.messaging_status END AS messaging_status");
-		else
-			appendStringInfo(&sql, ", CASE WHEN w.%s IS NULL THEN c.%s "
-							 "WHEN $3 OR c.%s IS NULL OR c.%s::text = '' THEN w.%s ELSE c.%s END AS %s",
-							 n, n, n, n, n, n, n);
-	}
-	appendStringInfo(&sql, ", CASE WHEN w.custom IS NULL THEN c.custom WHEN $3 THEN c.custom || w.custom "
-					 "ELSE w.custom || c.custom END AS custom"
-					 ", CASE WHEN c.platform_name IS NULL OR c.platform_name = '' THEN COALESCE($5, c.platform_name) "
-					 "ELSE c.platform_name END AS platform_name"
-					 ", c.unify_split AND w.email IS NULL AND w.phone IS NULL AND w.whatsapp_mobile IS NULL "
-					 "AND w.customer_id IS NULL AND w.line_uid IS NULL AS unify_split"
-					 ", pg_catalog.array_remove(ARRAY["
+	appendStringInfoString(&sql, "(n.old).custom, (n.old).platform_name, (n.old).unify_split) AS changed "
+						   "FROM (SELECT w.rn, c.id, c AS old");
+	append_merge(&sql, imp, ", ", " AS ", "");
+	appendStringInfo(&sql, ", pg_catalog.array_remove(ARRAY["
 					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
 					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
 					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
@@ -433,18 +473,16 @@ run_phases(CsImport *imp)
 		char		n[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
 
 		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UTILITY);
-	}
-	cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_upd (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
-	if (!imp->dry_run)
-	{
-		resetStringInfo(&sql);
-		appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET ", imp->schema);
-		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-			appendStringInfo(&sql, "%s = u.%s, ", cs_fields[f].name, cs_fields[f].name);
-		appendStringInfoString(&sql, "custom = u.custom, platform_name = u.platform_name, unify_split = u.unify_split, "
-							   "updated_at = pg_catalog.now() "
-							   "FROM pg_temp.contactsync_upd u WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
-		cs_spi_exec(sql.data, 1, t2, v2, NULL, SPI_OK_UPDATE);
+		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_upd (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+		if (!imp->dry_run)
+		{
+			resetStringInfo(&sql);
+			appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET updated_at = pg_catalog.now()", imp->schema);
+			append_merge(&sql, imp, ", ", "", " = ");
+			appendStringInfoString(&sql, " FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
+								   "WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
+			cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UPDATE);
+		}
 	}
 	cs_progress(imp, "updates", imp->rows);
 
