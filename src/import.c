@@ -445,7 +445,7 @@ run_phases(CsImport *imp)
 	 */
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
-						   "SELECT m.rn, m.id, m.warnings, m.changed, "
+						   "SELECT m.rn, m.id, m.warnings, m.changed, false AS gone, "
 						   "CASE WHEN m.changed THEN pg_catalog.to_jsonb(m.old) END AS previous "
 						   "FROM (SELECT n.rn, n.id, n.warnings, n.old, ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
@@ -471,6 +471,8 @@ run_phases(CsImport *imp)
 			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
 		imp->add_tags};
 		char		n[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
+		uint64		updated;
+		bool		isnull;
 
 		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UTILITY);
 		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_upd (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
@@ -482,6 +484,19 @@ run_phases(CsImport *imp)
 			appendStringInfoString(&sql, " FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
 								   "WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
 			cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UPDATE);
+			updated = SPI_processed;
+
+			/*
+			 * Contacts deleted by another transaction while the import waited
+			 * for them were not updated: their rows are skipped, not claimed.
+			 */
+			cs_spi_exec("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd WHERE changed",
+						0, NULL, NULL, NULL, SPI_OK_SELECT);
+			if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) != (int64) updated)
+				cs_spi_exec(psprintf("UPDATE pg_temp.contactsync_upd u SET gone = true, changed = false, previous = NULL "
+									 "WHERE u.changed AND NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
+									 "WHERE c.workspace = $1 AND c.id = u.id)", imp->schema),
+							1, t2, v2, NULL, SPI_OK_UPDATE);
 		}
 	}
 	cs_progress(imp, "updates", imp->rows);
@@ -520,9 +535,10 @@ run_phases(CsImport *imp)
 					 "codes, message, warnings, cells, previous) "
 					 "SELECT $1, $3, w.rn, "
 					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN u.rn IS NULL THEN 'created' "
-					 "WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
-					 "COALESCE(u.id, i.id), COALESCE(w.codes, '{}'), "
+					 "WHEN u.gone THEN 'skipped' WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
+					 "COALESCE(u.id, i.id), CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
 					 "CASE WHEN w.st IS NOT NULL THEN w.msg "
+					 "WHEN u.gone THEN pg_catalog.format('contact %%s was deleted by another transaction during the import', u.id) "
 					 "WHEN u.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
 					 "ELSE pg_catalog.format('created contact %%s', i.id) END "
 					 "ELSE pg_catalog.concat_ws('; ', "
@@ -532,7 +548,7 @@ run_phases(CsImport *imp)
 					 "CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
 					 "CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) END, "
 					 "COALESCE(u.warnings, '{}'), "
-					 "CASE WHEN w.st IN ('failed', 'skipped') THEN %s END, "
+					 "CASE WHEN w.st IN ('failed', 'skipped') OR u.gone THEN %s END, "
 					 "u.previous "
 					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
 					 "LEFT JOIN ins i ON w.st IS NULL AND u.rn IS NULL AND i.external_member_id = w.%s",
