@@ -6,7 +6,7 @@
 #   (b) the same file again (every row unchanged)   vs  (a);
 #   (c) a file updating every stored contact        vs  INSERT ... ON CONFLICT DO UPDATE
 #       on the baseline table;
-# and the backend's peak resident memory (VmHWM) after each import, each in a
+# and the backend's peak private memory (RssAnon, sampled) during each import, each in a
 # fresh connection.
 #
 #   bash test/bench/import.sh                    # uses the installed extension
@@ -61,7 +61,7 @@ read -r imp_c mem_c < <(timed "$SET_REGION; SELECT * FROM contactsync_import('st
 counts=$(psql_q -At -c "SELECT string_agg(id || ':' || created || '/' || updated || '/' || unchanged || '/' || failed, ' ' ORDER BY id) FROM contactsync_import_batch")
 
 table=$(cat <<MD
-| case | rows | contactsync ms | baseline ms | ratio | target | peak backend memory |
+| case | rows | contactsync ms | baseline ms | ratio | target | peak private memory (target ≤ 512 MB) |
 |---|---:|---:|---:|---:|---|---:|
 | (a) new import, empty store | $rows | $imp_a | $base_a (INSERT ... SELECT) | $(ratio "$imp_a" "$base_a") | ≤ 1.5 | $((mem_a / 1024)) MB |
 | (b) same file again (unchanged) | $rows | $imp_b | $imp_a (= a) | $(ratio "$imp_b" "$imp_a") | ≤ 0.3 | $((mem_b / 1024)) MB |

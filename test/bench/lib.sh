@@ -19,19 +19,35 @@ cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
 
 psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
-# Run SQL in a fresh backend, output discarded: prints "ms peak_kb" (the
-# backend's VmHWM, which counts the shared buffers it touched).
+# Run SQL in a fresh backend, output discarded: prints "ms peak_kb", where
+# peak_kb is the backend's peak private memory (RssAnon, sampled every
+# 50 ms from /proc while the statement runs; shared buffers do not count).
 timed() {
-  psql_q -At <<SQL
+  local pidfile="$cs_tmp/bench.pid" out="$cs_tmp/bench.out" peak=0 pid="" v
+  rm -f "$pidfile" "$out"
+  cs_run chmod 1777 "$cs_tmp" >/dev/null 2>&1 || true
+  psql_q -At > "$out" <<SQL &
 SET client_min_messages = warning;
+\o $pidfile
+SELECT pg_catalog.pg_backend_pid();
+\o
 SELECT pg_catalog.clock_timestamp() AS t0 \gset
 \o /dev/null
 $1;
 \o
-SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000)
-       || ' ' || (pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
-                  'VmHWM:\s+(\d+)'))[1];
+SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000);
 SQL
+  local job=$!
+  while kill -0 "$job" 2>/dev/null; do
+    if [ -z "$pid" ] && [ -s "$pidfile" ]; then pid=$(tr -dc '0-9' < "$pidfile"); fi
+    if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
+      v=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+      [ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v
+    fi
+    sleep 0.05
+  done
+  wait "$job"
+  echo "$(tail -n 1 "$out") $peak"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
