@@ -179,19 +179,37 @@ grow(void *items, int n, int *cap, Size size)
 	return items ? repalloc_huge(items, size * *cap) : palloc_extended(size * *cap, MCXT_ALLOC_HUGE);
 }
 
-/* The int8 elements of an array column. */
-static Datum *
-int8_elements(HeapTuple t, TupleDesc d, int col, int *n)
+/*
+ * The int8 elements of an array column, into `buf` (grown as needed): one
+ * buffer reused for every row, so reading a million rows allocates nothing
+ * per row.
+ */
+static int64 *
+int8_elements(HeapTuple t, TupleDesc d, int col, int *n, int64 **buf, int *bufcap)
 {
 	bool		isnull;
 	Datum		v = SPI_getbinval(t, d, col, &isnull);
-	Datum	   *elems;
+	ArrayType  *arr;
+	int			count;
 
 	*n = 0;
 	if (isnull)
-		return NULL;
-	deconstruct_array(DatumGetArrayTypeP(v), INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, NULL, n);
-	return elems;
+		return *buf;
+	arr = DatumGetArrayTypeP(v);
+	count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (ARR_HASNULL(arr))
+		elog(ERROR, "unexpected NULL in an id array");
+	if (count > *bufcap)
+	{
+		*bufcap = Max(count, 64);
+		*buf = *buf ? repalloc(*buf, sizeof(int64) * *bufcap) : palloc(sizeof(int64) * *bufcap);
+	}
+	if (count > 0)
+		memcpy(*buf, ARR_DATA_PTR(arr), sizeof(int64) * count);
+	if ((Pointer) arr != DatumGetPointer(v))
+		pfree(arr);
+	*n = count;
+	return *buf;
 }
 
 /* What load_contacts collects. */
@@ -204,6 +222,8 @@ typedef struct ContactRows
 	int64	   *split_ids;
 	int			nsplit,
 				split_cap;
+	int64	   *buf;			/* one row's ids */
+	int			bufcap;
 } ContactRows;
 
 static void
@@ -214,18 +234,18 @@ contact_row(HeapTuple t, TupleDesc d, void *state)
 	bool		is_group = DatumGetBool(SPI_getbinval(t, d, 1, &isnull));
 	int			n,
 				k;
-	Datum	   *elems = int8_elements(t, d, 3, &n);
+	int64	   *elems = int8_elements(t, d, 3, &n, &cr->buf, &cr->bufcap);
 
 	for (k = 0; k < n; k++)
 	{
 		cr->split_ids = grow(cr->split_ids, cr->nsplit, &cr->split_cap, sizeof(int64));
-		cr->split_ids[cr->nsplit++] = DatumGetInt64(elems[k]);
+		cr->split_ids[cr->nsplit++] = elems[k];
 	}
-	elems = int8_elements(t, d, 2, &n);
+	elems = int8_elements(t, d, 2, &n, &cr->buf, &cr->bufcap);
 	for (k = 0; k < n; k++)
 	{
 		cr->rows = grow(cr->rows, cr->n, &cr->cap, sizeof(IdCid));
-		cr->rows[cr->n].id = DatumGetInt64(elems[k]);
+		cr->rows[cr->n].id = elems[k];
 		cr->rows[cr->n].cid = is_group ? cr->ncid : -1;
 		cr->n++;
 	}
@@ -277,6 +297,8 @@ typedef struct SharedRows
 	Shared	   *out;
 	int			n,
 				cap;
+	int64	   *buf;			/* one row's ids */
+	int			bufcap;
 } SharedRows;
 
 static void
@@ -286,7 +308,7 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 	int			nelems,
 				k,
 				m = 0;
-	Datum	   *elems = int8_elements(t, d, 2, &nelems);
+	int64	   *elems = int8_elements(t, d, 2, &nelems, &sr->buf, &sr->bufcap);
 	bool		distinct = false;
 	Shared	   *sh;
 
@@ -295,7 +317,7 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 	sh->members = palloc(sizeof(int32) * Max(nelems, 1));
 	for (k = 0; k < nelems; k++)
 	{
-		int			idx = contact_index(sr->c, DatumGetInt64(elems[k]));
+		int			idx = contact_index(sr->c, elems[k]);
 
 		if (idx >= 0)
 			sh->members[m++] = idx;
