@@ -1,13 +1,7 @@
 -- Export (SPEC §5): scopes, columns, custom fields, CSV quoting, and the
 -- round trip: an export edited and re-imported updates the same contacts.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row,
-         contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
-\set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 
 SELECT identifier FROM contactsync_define_field('level', 'text');
 SELECT identifier FROM contactsync_define_field('points', 'number');

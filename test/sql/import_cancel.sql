@@ -2,15 +2,12 @@
 -- phase within half a second of the deadline, leaving the store, batches
 -- and views exactly as before; and memory does not grow with the number of
 -- failing rows.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-\set SHOW_CONTEXT never
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_conflict_member;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 CREATE TABLE cancel_staging AS
 SELECT 'U' || md5(g::text) AS line_uid, 'name ' || g AS name, 'user' || g || '@example.com' AS email,
        '09' || (12000000 + g)::text AS phone
   FROM generate_series(1, 60000) g;
-SET contactsync.default_region = 'TW';
 -- A committed import to compare with.
 SELECT created FROM contactsync_import('cancel_staging', 'line_uid', workspace => 'base');
 CREATE TEMP TABLE snapshot AS

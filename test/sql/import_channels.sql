@@ -1,13 +1,8 @@
 -- contactsync_import: channel inference and the per-channel field rules of
 -- SPEC §3 (required fields, statuses, whatsapp's empty-status skip).
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 RESET client_min_messages;
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
 
 -- Inference rule 1: a platform_type column whose cells all name one channel.
 CREATE TEMP TABLE s1 (platform_type text, external_member_id text, name text, messaging_status text);

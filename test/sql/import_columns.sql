@@ -1,13 +1,8 @@
 -- contactsync_import: column mapping (SPEC §3 "Columns"): case-insensitive
 -- names and aliases, skipped columns as batch warnings, any column type,
 -- external_member_id, two columns for one field.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 -- NOTICEs stay quiet here (client_min_messages); import_outcomes checks them.
 
 -- Aliases and mixed case: Email, user.email, mobile, user.mobilenumber,

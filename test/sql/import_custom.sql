@@ -1,12 +1,7 @@
 -- contactsync_import: custom-field values (SPEC §3 "Field rules", custom
 -- fields) and the timezone parameter.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 
 SELECT identifier FROM contactsync_define_field('level', 'text');
 SELECT identifier FROM contactsync_define_field('points', 'number');

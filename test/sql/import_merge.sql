@@ -1,11 +1,6 @@
 -- contactsync_import: the merge rules of SPEC §3.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 
 CREATE TEMP TABLE s (line_uid text, customer_id text, name text, note text, email text, phone text, tags text, gender text);
 INSERT INTO s VALUES ('U' || repeat('1', 32), 'C1', 'Ann', 'first', 'ann@example.com', '0912000001', 'vip, new', 'female');

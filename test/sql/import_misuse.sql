@@ -1,13 +1,7 @@
 -- contactsync_import: misuse fails fast with a SQLSTATE, message, detail and
 -- hint (SPEC §6), before anything is read or written.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-\set SHOW_CONTEXT never
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 RESET contactsync.default_region;
 
 CREATE TEMP TABLE s (line_uid text, phone text, email text);

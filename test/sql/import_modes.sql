@@ -1,11 +1,6 @@
 -- contactsync_import: the four modes (SPEC §3 mode).
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 
 CREATE TEMP TABLE base (line_uid text, name text);
 INSERT INTO base VALUES ('U' || repeat('1', 32), 'one'), ('U' || repeat('2', 32), 'two');

@@ -1,14 +1,8 @@
 -- contactsync_import: outcomes (SPEC §3 "Outcomes"): one status per row in
 -- file order, codes and messages, the summary and its NOTICE, the results
 -- and failures views, the failure report, dry runs, atomicity.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-\set SHOW_CONTEXT never
--- A clean store, so ids in messages are the same whatever ran before.
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_custom_field;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 RESET client_min_messages;
 
 -- Rows are numbered in file order: fill the staging table with COPY.

@@ -1,11 +1,8 @@
 -- contactsync_import runs with the caller's rights (SPEC §7): SELECT on the
 -- staging table is checked first (42501); the store's tables need the grants
 -- doc/reference.md lists.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-\set SHOW_CONTEXT never
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_conflict_member;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 DROP ROLE IF EXISTS cs_importer;
 DROP ROLE IF EXISTS cs_nobody;
 RESET client_min_messages;

@@ -2,12 +2,8 @@
 -- materialised view, a temp table shadowing a real one, schema-qualified,
 -- quoted, mixed-case and SQL-looking names, 63-byte names, a table the
 -- width of PostgreSQL's column limit, rows of NULLs, and no rows at all.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-\set SHOW_CONTEXT never
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_conflict_member;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 CREATE SCHEMA imp;
 
 -- A view as staging: read through a cursor, rows in the view's order.

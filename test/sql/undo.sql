@@ -1,14 +1,8 @@
 -- contactsync_undo (SPEC §3): created contacts deleted, updated ones
 -- restored (every field, tags and custom values), contacts changed since
 -- kept and reported, unification recomputed; twice or a dry run is misuse.
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row,
-         contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
-\set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 
 SELECT identifier FROM contactsync_define_field('level', 'text');
 CREATE TEMP TABLE s (line_uid text, name text, email text, tags text, customer_id text, gender text, cl_custom_level text);

@@ -1,12 +1,6 @@
 -- Identity unification and Customer-ID conflicts (SPEC §4).
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS contactsync;
-\set SHOW_CONTEXT never
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row,
-         contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
-ALTER SEQUENCE contactsync_contact_id_seq RESTART;
-ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
-SET contactsync.default_region = 'TW';
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
 
 -- Rule: contacts of different channels sharing an email or a phone (in any
 -- written form) are one person; UCID = the smallest contact id.
