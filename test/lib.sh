@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared set-up for the demo and test commands: dependencies, build and
-# install, and a throwaway PostgreSQL 15 cluster on a private Unix socket.
+# Shared set-up for the demo and test commands: dependencies, build, an
+# install into a private copy of the server, and a throwaway PostgreSQL 15
+# cluster on a private Unix socket.
 # Sourced, not run.
 
 : "${PG_CONFIG:=/usr/lib/postgresql/15/bin/pg_config}"
@@ -8,19 +9,46 @@ export PG_CONFIG
 
 cs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Install what is missing, then build and install the extension.
+# A temporary directory for this run (the private server, the cluster, the
+# work tree); removed at exit unless CS_KEEP_TMP=1.
+cs_tmpdir() {
+  if [ -z "${cs_tmp:-}" ]; then
+    cs_tmp=$(mktemp -d /tmp/contactsync.XXXXXX)
+    trap cs_stop_cluster EXIT
+  fi
+}
+
+# Install what is missing, build the extension, and install it into a
+# private copy of the PostgreSQL 15 server in the run's temporary directory
+# (PostgreSQL finds its share and lib directories relative to its binaries,
+# so a copy of the two trees is a complete server).  The system's server is
+# never written to: runs with different builds (a sanitizer build, say) can
+# go on side by side.  Afterwards PG_CONFIG names the private copy.
 cs_setup() {
   bash "$cs_root/test/deps.sh"
-  make -C "$cs_root" -s PG_CONFIG="$PG_CONFIG"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo make -C "$cs_root" -s install PG_CONFIG="$PG_CONFIG"
+  make -C "$cs_root" -s PG_CONFIG="$PG_CONFIG" ${CS_MAKE_FLAGS:-}
+  cs_install_private
+}
+
+cs_install_private() {
+  cs_tmpdir
+  local bindir sharedir pkglibdir prefix="$cs_tmp/pg"
+  bindir=$("$PG_CONFIG" --bindir)
+  sharedir=$("$PG_CONFIG" --sharedir)
+  pkglibdir=$("$PG_CONFIG" --pkglibdir)
+  mkdir -p "$prefix$(dirname "$bindir")" "$prefix$(dirname "$sharedir")"
+  cp -a "$(dirname "$bindir")/." "$prefix$(dirname "$bindir")/"
+  cp -a "$sharedir" "$prefix$(dirname "$sharedir")/"
+  [ -d "$prefix$pkglibdir" ] || { echo "unexpected layout: $pkglibdir is not under $(dirname "$bindir")" >&2; return 1; }
+  make -C "$cs_root" -s install PG_CONFIG="$PG_CONFIG" DESTDIR="$prefix" ${CS_MAKE_FLAGS:-}
+  PG_CONFIG="$prefix$bindir/pg_config"
+  export PG_CONFIG
 }
 
 # The server refuses to run as root: as root, work as the postgres user in a
 # copy of the tree it owns.  Sets cs_work (the tree to run in) and cs_user.
 cs_prepare_work() {
-  cs_tmp=$(mktemp -d /tmp/contactsync.XXXXXX)
+  cs_tmpdir
   if [ "$(id -u)" -eq 0 ]; then
     cs_user=postgres
     mkdir -p "$cs_tmp/tree"
@@ -61,7 +89,6 @@ cs_start_cluster() {
     -o "-c listen_addresses='' -c unix_socket_directories='$PGHOST' -c port=$PGPORT -c fsync=off -c max_prepared_transactions=10" \
     start >/dev/null
   export PGUSER=postgres
-  trap cs_stop_cluster EXIT
 }
 
 cs_stop_cluster() {

@@ -9,8 +9,7 @@
 # and the backend's peak private memory (RssAnon, sampled) during each import, each in a
 # fresh connection.
 #
-#   bash test/bench/import.sh                    # uses the installed extension
-#   CS_BENCH_SETUP=1 bash test/bench/import.sh   # deps, build and install first
+#   bash test/bench/import.sh                    # builds the tree, installs it privately
 #   CS_BENCH_ROWS=100000 bash test/bench/import.sh
 #
 # Prints a markdown table and writes it to test/bench/out/import.md.

@@ -7,7 +7,7 @@
 rows=${CS_BENCH_ROWS:-1000000}
 out_dir="$cs_root/test/bench/out"
 mkdir -p "$out_dir"
-[ "${CS_BENCH_SETUP:-0}" = 1 ] && cs_setup
+cs_setup
 
 cs_prepare_work
 cs_start_cluster

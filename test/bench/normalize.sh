@@ -4,12 +4,10 @@
 # values, against the baseline lower(btrim(x)) on the same values, in the
 # same run.
 #
-#   bash test/bench/normalize.sh                    # uses the installed extension
-#   CS_BENCH_SETUP=1 bash test/bench/normalize.sh   # first deps, build, make install
+#   bash test/bench/normalize.sh
 #
-# The benchmark measures whatever contactsync is installed: by default it
-# does not build or install (run `make && sudo make install` first, or set
-# CS_BENCH_SETUP=1 to have cs_setup do that).  It starts a throwaway cluster
+# The benchmark builds the tree and measures that build, installed into a
+# private copy of the server (test/lib.sh).  It starts a throwaway cluster
 # (test/lib.sh), generates the data into unlogged tables (not timed), then
 # times each query with EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON), whose
 # "Execution Time" excludes planning and sending rows to the client, and
@@ -30,24 +28,8 @@ runs=${CS_BENCH_RUNS:-3}
 out_dir="$cs_root/test/bench/out"
 out_file="$out_dir/normalize.md"
 
-if [ "${CS_BENCH_SETUP:-0}" = 1 ]; then
-  cs_setup
-fi
-
-# The extension must be installed in this PostgreSQL (see the header).
-ext_dir="$("$PG_CONFIG" --sharedir)/extension"
-lib_dir=$("$PG_CONFIG" --pkglibdir)
-if [ ! -f "$ext_dir/contactsync.control" ] || [ ! -f "$lib_dir/contactsync.so" ]; then
-  echo "contactsync is not installed in $("$PG_CONFIG" --bindir)/..;" \
-       "run 'make && sudo make install' or CS_BENCH_SETUP=1 $0" >&2
-  exit 1
-fi
-# A stale install would measure old code: say so (the figures still stand
-# for what is installed).
-if [ -f "$cs_root/contactsync.so" ] && ! cmp -s "$cs_root/contactsync.so" "$lib_dir/contactsync.so"; then
-  echo "warning: $lib_dir/contactsync.so differs from the tree's build;" \
-       "measuring the installed one" >&2
-fi
+# Build and install into the run's private copy of the server (test/lib.sh).
+cs_setup
 
 # Other work on the machine slows every query down: say so (checked before
 # this script adds its own load).

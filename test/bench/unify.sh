@@ -9,8 +9,7 @@
 #   (2) a 1,000-row LINE import with unification into that store, vs (1).
 # Targets: (1) <= 0.1x the baseline; (2) <= 2% of (1).
 #
-#   bash test/bench/unify.sh                    # uses the installed extension
-#   CS_BENCH_SETUP=1 bash test/bench/unify.sh   # deps, build and install first
+#   bash test/bench/unify.sh                    # builds the tree, installs it privately
 #   CS_BENCH_ROWS=100000 bash test/bench/unify.sh
 #
 # Prints a markdown table and writes it to test/bench/out/unify.md.
