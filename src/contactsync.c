@@ -14,6 +14,13 @@ PG_MODULE_MAGIC;
 /* contactsync.default_region: region for national numbers ('' = none). */
 char	   *cs_default_region = NULL;
 
+/*
+ * contactsync.unify_hash_bits: keep only this many low bits of the 64-bit
+ * value hashes unification groups by (64 = all).  For tests: with few bits
+ * nearly every value collides with another, which must change no group.
+ */
+int			cs_unify_hash_bits = 64;
+
 void		_PG_init(void);
 
 /*
@@ -66,5 +73,13 @@ _PG_init(void)
 							   check_default_region,
 							   NULL,
 							   NULL);
+	DefineCustomIntVariable("contactsync.unify_hash_bits",
+							"Bits of the value hashes that unification keeps (for testing).",
+							"Fewer bits make hash collisions common; groups must not change. 64 in production.",
+							&cs_unify_hash_bits,
+							64, 1, 64,
+							PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("contactsync");
 }

@@ -10,6 +10,7 @@
 
 /* Settings (contactsync.c). */
 extern char *cs_default_region;
+extern int	cs_unify_hash_bits;
 
 /* Unicode helpers (unicode.c — the only file that talks to ICU). */
 extern bool cs_is_uwhite(pg_wchar c);

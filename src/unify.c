@@ -41,28 +41,12 @@
 
 #include "import.h"
 #include "unify.h"
+#include "unify_int.h"
 
 PG_FUNCTION_INFO_V1(contactsync_unify);
 PG_FUNCTION_INFO_V1(contactsync_split);
 
 #define FETCH_ROWS 10000
-
-/* The contacts of a run, sorted by id. */
-typedef struct Contacts
-{
-	int			n;
-	int64	   *ids;
-	int32	   *cid;			/* customer_id group, or -1 */
-	int			ncid;
-} Contacts;
-
-/* A unify-key value shared by two or more contacts. */
-typedef struct Shared
-{
-	char	   *label;			/* "key:value", for linked_by */
-	int			nmembers;
-	int32	   *members;		/* contact indexes */
-} Shared;
 
 /* Union-find with the smallest index as root (deterministic). */
 static int32
@@ -169,16 +153,6 @@ for_each_row(const char *sql, int nargs, Oid *types, Datum *args, row_fn fn, voi
 	SPI_freeplan(plan);
 }
 
-/* Grow a huge array of elements of `size` bytes to hold one more. */
-static void *
-grow(void *items, int n, int *cap, Size size)
-{
-	if (n < *cap)
-		return items;
-	*cap = *cap ? *cap * 2 : 1024;
-	return items ? repalloc_huge(items, size * *cap) : palloc_extended(size * *cap, MCXT_ALLOC_HUGE);
-}
-
 /*
  * The int8 elements of an array column, into `buf` (grown as needed): one
  * buffer reused for every row, so reading a million rows allocates nothing
@@ -238,13 +212,13 @@ contact_row(HeapTuple t, TupleDesc d, void *state)
 
 	for (k = 0; k < n; k++)
 	{
-		cr->split_ids = grow(cr->split_ids, cr->nsplit, &cr->split_cap, sizeof(int64));
+		cr->split_ids = cs_grow(cr->split_ids, cr->nsplit, &cr->split_cap, sizeof(int64));
 		cr->split_ids[cr->nsplit++] = elems[k];
 	}
 	elems = int8_elements(t, d, 2, &n, &cr->buf, &cr->bufcap);
 	for (k = 0; k < n; k++)
 	{
-		cr->rows = grow(cr->rows, cr->n, &cr->cap, sizeof(IdCid));
+		cr->rows = cs_grow(cr->rows, cr->n, &cr->cap, sizeof(IdCid));
 		cr->rows[cr->n].id = elems[k];
 		cr->rows[cr->n].cid = is_group ? cr->ncid : -1;
 		cr->n++;
@@ -279,6 +253,7 @@ load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scope
 		qsort(cr.rows, cr.n, sizeof(IdCid), cmp_idcid);
 	c->n = cr.n;
 	c->ncid = cr.ncid;
+	c->current = NULL;
 	c->ids = palloc_extended(sizeof(int64) * Max(cr.n, 1), MCXT_ALLOC_HUGE);
 	c->cid = palloc_extended(sizeof(int32) * Max(cr.n, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < cr.n; i++)
@@ -312,7 +287,7 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 	bool		distinct = false;
 	Shared	   *sh;
 
-	sr->out = grow(sr->out, sr->n, &sr->cap, sizeof(Shared));
+	sr->out = cs_grow(sr->out, sr->n, &sr->cap, sizeof(Shared));
 	sh = &sr->out[sr->n];
 	sh->members = palloc(sizeof(int32) * Max(nelems, 1));
 	for (k = 0; k < nelems; k++)
@@ -332,6 +307,7 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 		return;
 	}
 	sh->label = SPI_getvalue(t, d, 1);
+	sh->key = sh->value = NULL;
 	sr->n++;
 }
 
@@ -390,7 +366,7 @@ typedef struct LinkArray
 static void
 add_link(LinkArray *a, int32 comp, int32 cid)
 {
-	a->items = grow(a->items, a->n, &a->cap, sizeof(Link));
+	a->items = cs_grow(a->items, a->n, &a->cap, sizeof(Link));
 	a->items[a->n].comp = comp;
 	a->items[a->n].cid = cid;
 	a->n++;
@@ -576,8 +552,7 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
 	int			nargs = 1;
 	Contacts	c;
-	int64	   *split_ids;
-	int			nsplit;
+	SplitContacts split = {0};
 	Shared	   *shared;
 	int			nshared;
 	int32	   *comp,
@@ -602,8 +577,14 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		nargs = 2;
 	}
 
-	load_contacts(schema, args, types, nargs, nargs == 2, &c, &split_ids, &nsplit);
-	shared = load_shared(schema, args, types, nargs, nargs == 2, &c, &nshared);
+	if (nargs == 1)
+		cs_unify_load_workspace(schema, workspace, &c, &split, &shared, &nshared);
+	else
+	{
+		load_contacts(schema, args, types, nargs, true, &c, &split.ids, &split.n);
+		split.current = NULL;
+		shared = load_shared(schema, args, types, nargs, true, &c, &nshared);
+	}
 
 	/* 2. Components of contacts without a customer_id. */
 	comp = palloc_extended(sizeof(int32) * Max(c.n, 1), MCXT_ALLOC_HUGE);
@@ -764,6 +745,8 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 
 				if (!in_conflict[node[m]])
 					continue;
+				if (shared[k].label == NULL)
+					shared[k].label = psprintf("%s:%s", shared[k].key, shared[k].value);
 				if (linked_by[m] == NULL || strcmp(shared[k].label, linked_by[m]) < 0)
 					linked_by[m] = shared[k].label;
 			}
@@ -771,9 +754,9 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 	}
 
 	/* Write: unified_contact_id where it changed; conflict membership. */
-	ucid = palloc_extended(sizeof(int64) * Max(c.n + nsplit, 1), MCXT_ALLOC_HUGE);
+	ucid = palloc_extended(sizeof(int64) * Max(c.n + split.n, 1), MCXT_ALLOC_HUGE);
 	{
-		int64	   *ids = palloc_extended(sizeof(int64) * Max(c.n + nsplit, 1), MCXT_ALLOC_HUGE);
+		int64	   *ids = palloc_extended(sizeof(int64) * Max(c.n + split.n, 1), MCXT_ALLOC_HUGE);
 		int64	   *conf_ids = palloc_extended(sizeof(int64) * Max(c.n, 1), MCXT_ALLOC_HUGE);
 		int64	   *conf_contact = palloc_extended(sizeof(int64) * Max(c.n, 1), MCXT_ALLOC_HUGE);
 		Datum	   *conf_link = palloc_extended(sizeof(Datum) * Max(c.n, 1), MCXT_ALLOC_HUGE);
@@ -800,10 +783,10 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 				nconf++;
 			}
 		}
-		for (i = 0; i < nsplit; i++)
+		for (i = 0; i < split.n; i++)
 		{
-			ids[nall] = split_ids[i];
-			ucid[nall++] = split_ids[i];
+			ids[nall] = split.ids[i];
+			ucid[nall++] = split.ids[i];
 		}
 		for (i = 0; i < nnodes; i++)
 			if (group_size[i] > 0)
@@ -812,19 +795,51 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 				if (group_size[i] > 1)
 					stats.merged += group_size[i];
 			}
-		stats.groups += nsplit;
+		stats.groups += split.n;
 		stats.contacts = nall;
 		stats.conflicts = nconf;
 
-		a[0] = args[0];
-		a[1] = int8_array(ids, nall);
-		a[2] = int8_array(ucid, nall);
-		exec_arrays(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
-							 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
-							 "WHERE c.workspace = $1 AND c.id = u.id AND c.unified_contact_id IS DISTINCT FROM u.ucid",
-							 schema), 3, t, a, SPI_OK_UPDATE);
-		stats.changed = SPI_processed;
+		/*
+		 * Only the rows whose unified_contact_id changes are sent, when the
+		 * stored values were read; the IS DISTINCT FROM keeps an unchanged
+		 * row unwritten either way.
+		 */
+		{
+			int64	   *upd_ids = palloc_extended(sizeof(int64) * Max(nall, 1), MCXT_ALLOC_HUGE);
+			int64	   *upd_ucid = palloc_extended(sizeof(int64) * Max(nall, 1), MCXT_ALLOC_HUGE);
+			int			nupd = 0;
 
+			for (i = 0; i < nall; i++)
+			{
+				int64		cur = -2;	/* unknown */
+
+				if (i < c.n && c.current)
+					cur = c.current[i];
+				else if (i >= c.n && split.current)
+					cur = split.current[i - c.n];
+				if (cur == ucid[i])
+					continue;
+				upd_ids[nupd] = ids[i];
+				upd_ucid[nupd++] = ucid[i];
+			}
+			a[0] = args[0];
+			a[1] = int8_array(upd_ids, nupd);
+			a[2] = int8_array(upd_ucid, nupd);
+			stats.changed = 0;
+			if (nupd > 0)
+			{
+				exec_arrays(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
+									 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
+									 "WHERE c.workspace = $1 AND c.id = u.id AND c.unified_contact_id IS DISTINCT FROM u.ucid",
+									 schema), 3, t, a, SPI_OK_UPDATE);
+				stats.changed = SPI_processed;
+			}
+			pfree(upd_ids);
+			pfree(upd_ucid);
+		}
+
+		/* The scope: every contact of the run ($2), or the whole workspace. */
+		a[1] = nargs == 1 ? int8_array(NULL, 0) : int8_array(ids, nall);
 		/* Conflict rows of the scope: delete what went, insert what came. */
 		dims[0] = nconf;
 		a[3] = int8_array(conf_ids, nconf);
@@ -832,12 +847,12 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		a[5] = PointerGetDatum(construct_md_array(conf_link, conf_link_null, 1, dims, lbs,
 												  TEXTOID, -1, false, TYPALIGN_INT));
 		exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
-							 "AND (m.contact_id = ANY ($2) OR NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
+							 "AND (%s OR m.contact_id = ANY ($2) OR NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
 							 "WHERE c.workspace = $1 AND c.id = m.contact_id)) "
 							 "AND NOT EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "
 							 "AS n(conflict_id, contact_id, linked_by) WHERE n.contact_id = m.contact_id "
 							 "AND n.conflict_id = m.conflict_id AND n.linked_by IS NOT DISTINCT FROM m.linked_by)",
-							 schema, schema),
+							 schema, nargs == 1 ? "true" : "false", schema),
 					6, t, a, SPI_OK_DELETE);
 		exec_arrays(psprintf("INSERT INTO %s.contactsync_conflict_member (workspace, conflict_id, contact_id, linked_by) "
 							 "SELECT $1, n.conflict_id, n.contact_id, n.linked_by "

@@ -150,4 +150,23 @@ SELECT count(*) AS groups_not_in_all_orders FROM (
 -- changes nothing after a full run.
 SELECT contactsync_unify('fwd') IS NOT NULL AS rerun;
 
+-- A hash collision never joins two contacts: a full run groups values by a
+-- 64-bit hash and checks every shared one against its string.  With only 3
+-- bits kept, nearly every value collides with others; the groups, conflicts
+-- and linked_by values stay exactly as they were.
+CREATE TEMP TABLE fwd_before AS SELECT id, unified_contact_id FROM contactsync_contact WHERE workspace = 'fwd';
+CREATE TEMP TABLE fwd_conflicts AS SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd';
+UPDATE contactsync_contact SET unified_contact_id = NULL WHERE workspace = 'fwd';
+DELETE FROM contactsync_conflict_member WHERE workspace = 'fwd';
+SET contactsync.unify_hash_bits = 3;
+SELECT * FROM contactsync_unify('fwd');
+RESET contactsync.unify_hash_bits;
+SELECT count(*) AS groups_changed_by_collisions FROM contactsync_contact c JOIN fwd_before b USING (id)
+ WHERE b.unified_contact_id IS DISTINCT FROM c.unified_contact_id;
+SELECT count(*) AS conflict_rows_changed_by_collisions FROM (
+  (SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd' EXCEPT SELECT * FROM fwd_conflicts)
+  UNION ALL (SELECT * FROM fwd_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd')) d;
+-- A workspace without contacts: nothing to group.
+SELECT * FROM contactsync_unify('no such workspace');
+
 RESET contactsync.default_region;

@@ -1,0 +1,63 @@
+/*
+ * unify_int.h — what the unification algorithm (unify.c) and the loader of
+ * a whole workspace (unify_load.c) share.  Private to those two files.
+ */
+#ifndef CONTACTSYNC_UNIFY_INT_H
+#define CONTACTSYNC_UNIFY_INT_H
+
+#include "postgres.h"
+
+/* The contacts of a run, sorted by id. */
+typedef struct Contacts
+{
+	int			n;
+	int64	   *ids;
+	int32	   *cid;			/* customer_id group, or -1 */
+	int			ncid;
+	int64	   *current;		/* stored unified_contact_id (-1: NULL), or NULL if not read */
+} Contacts;
+
+/* A unify-key value shared by two or more contacts. */
+typedef struct Shared
+{
+	char	   *label;			/* "key:value", for linked_by; NULL until needed */
+	const char *key;			/* when label is NULL: the key ... */
+	const char *value;			/* ... and the value it is made of */
+	int			nmembers;
+	int32	   *members;		/* contact indexes */
+} Shared;
+
+/* The contacts that take no part (unify_split): each its own person. */
+typedef struct SplitContacts
+{
+	int			n;
+	int64	   *ids;
+	int64	   *current;		/* as in Contacts */
+} SplitContacts;
+
+/*
+ * Read a whole workspace in one streamed query (two passes over one
+ * snapshot): the contacts, their customer_id groups, and every unify-key
+ * value two or more of them share.
+ */
+extern void cs_unify_load_workspace(const char *schema, const char *workspace,
+									Contacts *c, SplitContacts *split,
+									Shared **shared, int *nshared);
+
+/* The unify keys of a workspace, as flags by key name. */
+typedef struct UnifyKeys
+{
+	bool		email,
+				phone,
+				whatsapp_mobile,
+				line_uid,
+				fb_id,
+				ig_id;
+} UnifyKeys;
+
+extern UnifyKeys cs_unify_keys(const char *schema, const char *workspace);
+
+/* Grow a huge array of elements of `size` bytes to hold one more. */
+extern void *cs_grow(void *items, int n, int *cap, Size size);
+
+#endif							/* CONTACTSYNC_UNIFY_INT_H */

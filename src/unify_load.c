@@ -1,0 +1,689 @@
+/*
+ * unify_load.c — read a whole workspace for unification, fast and exact.
+ *
+ * One query lists the workspace's contacts (the planner picks a sequential
+ * scan or an index scan on workspace); its rows stream into a DestReceiver,
+ * so nothing is materialised or copied per row.  The first pass keeps, per
+ * contact, its id and stored unified_contact_id, and per identifier value
+ * (customer_id and each unify key) a 64-bit hash of the key and value.
+ * Sorting the hashes brings equal values together without keeping any
+ * string.  A second pass over the same snapshot checks every value that
+ * shares its hash with another against the first string seen with that
+ * hash, so a hash collision can never join two contacts: a differing value
+ * becomes a value of its own (told apart by a second, independently seeded
+ * hash, and checked again).  Only values shared by two or more contacts are
+ * ever held as strings.
+ *
+ * Memory: about 40 bytes per contact and 20 per identifier value, plus the
+ * strings of shared values.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "tcop/dest.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "contactsync.h"
+#include "unify_int.h"
+
+/* The identifier columns read, in query order after id, unify_split, unified_contact_id. */
+#define FIRST_VALUE_COL 3
+#define NVALUE_COLS 7
+#define KEY_CUSTOMER_ID 0
+
+/* Column -> key: phone and whatsapp_mobile are one phone space. */
+static const int col_key[NVALUE_COLS] = {0, 1, 2, 2, 3, 4, 5};
+static const char *const key_name[] = {"customer_id", "email", "phone", "line_uid", "fb_id", "ig_id"};
+
+#define SEED1 UINT64CONST(0x636f6e7461637473)
+#define SEED2 UINT64CONST(0x796e632d756e6966)
+
+void *
+cs_grow(void *items, int n, int *cap, Size size)
+{
+	if (n < *cap)
+		return items;
+	*cap = *cap ? *cap * 2 : 1024;
+	return items ? repalloc_huge(items, size * *cap) : palloc_extended(size * *cap, MCXT_ALLOC_HUGE);
+}
+
+UnifyKeys
+cs_unify_keys(const char *schema, const char *workspace)
+{
+	UnifyKeys	k = {true, true, true, true, true, true};
+	Oid			t[1] = {TEXTOID};
+	Datum		a[1] = {CStringGetTextDatum(workspace)};
+	bool		isnull;
+	Datum		v;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	if (SPI_execute_with_args(psprintf("SELECT unify_keys FROM %s.contactsync_settings WHERE workspace = $1", schema),
+							  1, t, a, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "unify keys look-up failed");
+	if (SPI_processed == 0)
+		return k;				/* the defaults: every key */
+	v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return k;
+	memset(&k, 0, sizeof(k));
+	deconstruct_array(DatumGetArrayTypeP(v), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *s;
+
+		if (nulls[i])
+			continue;
+		s = TextDatumGetCString(elems[i]);
+		if (strcmp(s, "email") == 0)
+			k.email = true;
+		else if (strcmp(s, "phone") == 0)
+			k.phone = true;
+		else if (strcmp(s, "whatsapp_mobile") == 0)
+			k.whatsapp_mobile = true;
+		else if (strcmp(s, "line_uid") == 0)
+			k.line_uid = true;
+		else if (strcmp(s, "fb_id") == 0)
+			k.fb_id = true;
+		else if (strcmp(s, "ig_id") == 0)
+			k.ig_id = true;
+	}
+	return k;
+}
+
+/* A string kept for a value: its key and bytes (NUL-terminated). */
+typedef struct Rep
+{
+	uint8		key;
+	int			len;
+	char	   *bytes;
+} Rep;
+
+/* A value told apart from the first one seen with its hash. */
+typedef struct CollisionKey
+{
+	int32		gid;
+	int32		key;
+	uint64		h2;
+} CollisionKey;
+
+typedef struct Collision
+{
+	CollisionKey k;
+	int32		vid;
+	Rep			rep;
+} Collision;
+
+/* One identifier occurrence, for sorting by hash. */
+typedef struct Occ
+{
+	uint64		h;
+	int32		occ;
+	int32		key;
+} Occ;
+
+typedef struct LoadState
+{
+	bool		use_col[NVALUE_COLS];
+	int			pass;
+	MemoryContext cxt;			/* where the arrays live */
+	MemoryContext rowcxt;
+	MemoryContext repcxt;
+
+	/* pass 1: contacts in scan order */
+	int			n,
+				cap;
+	int64	   *ids;
+	int64	   *current;
+	int32	   *occ_start;		/* first occurrence of each contact; n + 1 entries */
+	/* occurrences */
+	int			nocc,
+				occcap;
+	uint64	   *occ_hash;
+	uint8	   *occ_key;
+	int32	   *occ_owner;		/* scan index of the contact */
+	/* split contacts */
+	SplitContacts *split;
+	int			split_cap;
+
+
+	/* between the passes */
+	int32	   *vid;			/* per occurrence: its value */
+	uint8	   *multi;			/* per occurrence: its hash group has two or more */
+	Rep		   *reps;			/* per hash group of two or more: the first string seen */
+	int32	   *sorted_pos;		/* scan index -> position in id order */
+	int32	   *scan_of;		/* position in id order -> scan index */
+	int			next_scan;		/* pass 2: scan index of the previous row */
+	int64	   *sorted_ids;
+	int			ngroups;
+	int			nvids;
+	HTAB	   *collisions;
+	Collision **coll_by_vid;	/* vid - ngroups -> entry */
+	int			coll_cap;
+} LoadState;
+
+typedef struct LoadReceiver
+{
+	DestReceiver pub;
+	LoadState  *st;
+} LoadReceiver;
+
+static void
+recv_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+recv_shutdown(DestReceiver *self)
+{
+}
+
+static void
+recv_destroy(DestReceiver *self)
+{
+}
+
+/* pfree what may never have been allocated (no rows). */
+static void
+free_if(void *p)
+{
+	if (p)
+		pfree(p);
+}
+
+/* (Re)allocate a huge array. */
+static void *
+resize(void *p, Size bytes)
+{
+	return p ? repalloc_huge(p, bytes) : palloc_extended(bytes, MCXT_ALLOC_HUGE);
+}
+
+static void
+add_occurrence(LoadState *st, uint64 h, int key, int owner)
+{
+	if (st->nocc == st->occcap)
+	{
+		st->occcap = st->occcap ? st->occcap * 2 : 4096;
+		st->occ_hash = resize(st->occ_hash, sizeof(uint64) * st->occcap);
+		st->occ_key = resize(st->occ_key, sizeof(uint8) * st->occcap);
+		st->occ_owner = resize(st->occ_owner, sizeof(int32) * st->occcap);
+	}
+	st->occ_hash[st->nocc] = h;
+	st->occ_key[st->nocc] = (uint8) key;
+	st->occ_owner[st->nocc] = owner;
+	st->nocc++;
+}
+
+/* Binary search of a contact id in id order, or -1. */
+static int
+find_id(const int64 *ids, int n, int64 id)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] == id)
+			return mid;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static bool
+rep_equal(const Rep *r, int key, const char *s, int len)
+{
+	return r->key == key && r->len == len && memcmp(r->bytes, s, len) == 0;
+}
+
+static Rep
+rep_make(LoadState *st, int key, const char *s, int len)
+{
+	Rep			r;
+
+	r.key = (uint8) key;
+	r.len = len;
+	r.bytes = MemoryContextAlloc(st->repcxt, len + 1);
+	memcpy(r.bytes, s, len);
+	r.bytes[len] = '\0';
+	return r;
+}
+
+/*
+ * Pass 2: check one occurrence against its hash group's first string; a
+ * different value moves to a value of its own.
+ */
+static void
+check_occurrence(LoadState *st, int occ, int key, const char *s, int len)
+{
+	int32		gid = st->vid[occ];
+	Rep		   *r = &st->reps[gid];
+	CollisionKey ck;
+	Collision  *e;
+	bool		found;
+
+	if (!st->multi[occ])
+		return;					/* a value of one occurrence joins nothing */
+	if (r->bytes == NULL)
+	{
+		*r = rep_make(st, key, s, len);
+		return;
+	}
+	if (rep_equal(r, key, s, len))
+		return;
+
+	/* Same 64-bit hash, different value. */
+	memset(&ck, 0, sizeof(ck));
+	ck.gid = gid;
+	ck.key = key;
+	ck.h2 = hash_bytes_extended((const unsigned char *) s, len, SEED2 + key);
+	e = hash_search(st->collisions, &ck, HASH_ENTER, &found);
+	if (!found)
+	{
+		e->vid = st->nvids++;
+		e->rep = rep_make(st, key, s, len);
+		st->coll_by_vid = cs_grow(st->coll_by_vid, e->vid - st->ngroups, &st->coll_cap, sizeof(Collision *));
+		st->coll_by_vid[e->vid - st->ngroups] = e;
+	}
+	else if (!rep_equal(&e->rep, key, s, len))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("two different %s values have the same two 64-bit hashes", key_name[key]),
+				 errdetail("Values \"%s\" and \"%s\".", e->rep.bytes, pnstrdup(s, len)),
+				 errhint("Report this pair of values: unification does not guess, so it stopped.")));
+	st->vid[occ] = e->vid;
+}
+
+static bool
+recv_row(TupleTableSlot *slot, DestReceiver *self)
+{
+	LoadState  *st = ((LoadReceiver *) self)->st;
+	MemoryContext old;
+	int64		id;
+	int			col,
+				scan = -1,
+				occ = 0;
+
+	/* Called inside the executor: allocate in the loader's own context. */
+	old = MemoryContextSwitchTo(st->cxt);
+	slot_getallattrs(slot);
+	id = DatumGetInt64(slot->tts_values[0]);
+	if (DatumGetBool(slot->tts_values[1]))
+	{
+		/* unify_split: its own person, nothing read. */
+		if (st->pass == 1)
+		{
+			SplitContacts *sp = st->split;
+
+			if (sp->n == st->split_cap)
+			{
+				st->split_cap = st->split_cap ? st->split_cap * 2 : 64;
+				sp->ids = resize(sp->ids, sizeof(int64) * st->split_cap);
+				sp->current = resize(sp->current, sizeof(int64) * st->split_cap);
+			}
+			sp->ids[sp->n] = id;
+			sp->current[sp->n] = slot->tts_isnull[2] ? -1 : DatumGetInt64(slot->tts_values[2]);
+			sp->n++;
+		}
+		MemoryContextSwitchTo(old);
+		return true;
+	}
+
+	if (st->pass == 1)
+	{
+		if (st->n == st->cap)
+		{
+			st->cap = st->cap ? st->cap * 2 : 4096;
+			st->ids = resize(st->ids, sizeof(int64) * st->cap);
+			st->current = resize(st->current, sizeof(int64) * st->cap);
+			st->occ_start = resize(st->occ_start, sizeof(int32) * (st->cap + 1));
+		}
+		scan = st->n++;
+		st->ids[scan] = id;
+		st->current[scan] = slot->tts_isnull[2] ? -1 : DatumGetInt64(slot->tts_values[2]);
+		st->occ_start[scan] = st->nocc;
+	}
+	else
+	{
+		int			pos;
+
+		/*
+		 * The second read usually returns the rows in the order of the
+		 * first: try the next scan position before searching.
+		 */
+		st->next_scan++;
+		if (st->next_scan < st->n && st->sorted_ids[st->sorted_pos[st->next_scan]] == id)
+			pos = st->sorted_pos[st->next_scan];
+		else
+			pos = find_id(st->sorted_ids, st->n, id);
+		if (pos < 0)
+			elog(ERROR, "contact " INT64_FORMAT " appeared between two reads of one snapshot", id);
+		scan = st->scan_of[pos];
+		st->next_scan = scan;
+		occ = st->occ_start[scan];
+	}
+
+	for (col = 0; col < NVALUE_COLS; col++)
+	{
+		text	   *t;
+		const char *s;
+		int			len;
+		int			key = col_key[col];
+
+		if (!st->use_col[col] || slot->tts_isnull[FIRST_VALUE_COL + col])
+			continue;
+		MemoryContextSwitchTo(st->rowcxt);
+		t = DatumGetTextPP(slot->tts_values[FIRST_VALUE_COL + col]);
+		MemoryContextSwitchTo(st->cxt);
+		s = VARDATA_ANY(t);
+		len = VARSIZE_ANY_EXHDR(t);
+		if (st->pass == 1)
+		{
+			uint64		h = hash_bytes_extended((const unsigned char *) s, len, SEED1 + key);
+
+			if (cs_unify_hash_bits < 64)
+				h &= (UINT64CONST(1) << cs_unify_hash_bits) - 1;
+			add_occurrence(st, h, key, scan);
+		}
+		else
+		{
+			if (occ >= st->occ_start[scan + 1] || st->occ_key[occ] != key)
+				elog(ERROR, "contact " INT64_FORMAT " changed between two reads of one snapshot", id);
+			check_occurrence(st, occ, key, s, len);
+			occ++;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->rowcxt);
+	return true;
+}
+
+static void
+run_pass(LoadState *st, const char *sql, const char *workspace)
+{
+	LoadReceiver r;
+	SPIExecuteOptions opts;
+	ParamListInfo params = makeParamList(1);
+	int			rc;
+
+	params->params[0].value = CStringGetTextDatum(workspace);
+	params->params[0].isnull = false;
+	params->params[0].pflags = PARAM_FLAG_CONST;
+	params->params[0].ptype = TEXTOID;
+
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = recv_row;
+	r.pub.rStartup = recv_startup;
+	r.pub.rShutdown = recv_shutdown;
+	r.pub.rDestroy = recv_destroy;
+	r.pub.mydest = DestNone;
+	r.st = st;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = true;		/* the pushed snapshot, the same for both passes */
+	opts.dest = (DestReceiver *) &r;
+	rc = SPI_execute_extended(sql, &opts);
+	/* A SELECT whose rows go to a receiver of our own reports SPI_OK_UTILITY. */
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "workspace read failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Sort occurrences by (hash, key): a stable LSD radix sort, key first, then
+ * the hash a byte at a time (a byte that is the same everywhere is skipped).
+ * Linear in the number of occurrences.
+ */
+static void
+radix_sort_occ(Occ *a, int n)
+{
+	Occ		   *tmp = palloc_extended(sizeof(Occ) * Max(n, 1), MCXT_ALLOC_HUGE);
+	Occ		   *src = a,
+			   *dst = tmp;
+	int			pass;
+
+	for (pass = -1; pass < 8; pass++)
+	{
+		int32		count[256] = {0};
+		int			i,
+					b;
+		int32		sum = 0;
+
+		for (i = 0; i < n; i++)
+			count[pass < 0 ? src[i].key : (int) ((src[i].h >> (8 * pass)) & 0xff)]++;
+		for (b = 0; b < 256; b++)
+			if (count[b] == n)
+				break;
+		if (b < 256)
+			continue;			/* one bucket: this digit orders nothing */
+		for (b = 0; b < 256; b++)
+		{
+			int32		c = count[b];
+
+			count[b] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[pass < 0 ? src[i].key : (int) ((src[i].h >> (8 * pass)) & 0xff)]++] = src[i];
+		{
+			Occ		   *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != a)
+		memcpy(a, src, sizeof(Occ) * n);
+	pfree(tmp);
+}
+
+static int
+cmp_occ(const void *a, const void *b)
+{
+	const Occ  *x = a,
+			   *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+void
+cs_unify_load_workspace(const char *schema, const char *workspace,
+						Contacts *c, SplitContacts *split,
+						Shared **shared_out, int *nshared_out)
+{
+	LoadState	st;
+	UnifyKeys	keys = cs_unify_keys(schema, workspace);
+	char	   *sql = psprintf("SELECT c.id, c.unify_split, c.unified_contact_id, c.customer_id, c.email, c.phone, "
+							   "c.whatsapp_mobile, c.line_uid, c.fb_id, c.ig_id "
+							   "FROM %s.contactsync_contact c WHERE c.workspace = $1", schema);
+	HASHCTL		ctl;
+	int			i,
+				k;
+
+	memset(&st, 0, sizeof(st));
+	memset(split, 0, sizeof(*split));
+	st.split = split;
+	st.use_col[0] = true;		/* customer_id groups, always */
+	st.use_col[1] = keys.email;
+	st.use_col[2] = keys.phone;
+	st.use_col[3] = keys.whatsapp_mobile;
+	st.use_col[4] = keys.line_uid;
+	st.use_col[5] = keys.fb_id;
+	st.use_col[6] = keys.ig_id;
+	st.cxt = CurrentMemoryContext;
+	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify row", ALLOCSET_SMALL_SIZES);
+	st.repcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify values", ALLOCSET_DEFAULT_SIZES);
+
+	/* One snapshot for both passes, seeing what this transaction wrote. */
+	CommandCounterIncrement();
+	PushCopiedSnapshot(GetTransactionSnapshot());
+	UpdateActiveSnapshotCommandId();
+
+	st.pass = 1;
+	run_pass(&st, sql, workspace);
+	if (st.occ_start == NULL)
+		st.occ_start = palloc(sizeof(int32));
+	st.occ_start[st.n] = st.nocc;
+
+	/* Contacts in id order. */
+	{
+		/* (ids are positive: the radix sort of hashes sorts them too) */
+		Occ		   *order = palloc_extended(sizeof(Occ) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+
+		for (i = 0; i < st.n; i++)
+		{
+			order[i].h = (uint64) st.ids[i];
+			order[i].occ = i;
+			order[i].key = 0;
+		}
+		radix_sort_occ(order, st.n);
+		st.sorted_ids = palloc_extended(sizeof(int64) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		st.sorted_pos = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		st.scan_of = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		c->current = palloc_extended(sizeof(int64) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		for (i = 0; i < st.n; i++)
+		{
+			st.sorted_ids[i] = (int64) order[i].h;
+			st.scan_of[i] = order[i].occ;
+			st.sorted_pos[order[i].occ] = i;
+			c->current[i] = st.current[order[i].occ];
+		}
+		pfree(order);
+		free_if(st.ids);
+		free_if(st.current);
+	}
+
+	/* Hash groups: equal hashes of one key, brought together by sorting. */
+	{
+		Occ		   *o = palloc_extended(sizeof(Occ) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
+
+		for (i = 0; i < st.nocc; i++)
+		{
+			o[i].h = st.occ_hash[i];
+			o[i].occ = i;
+			o[i].key = st.occ_key[i];
+		}
+		free_if(st.occ_hash);
+		radix_sort_occ(o, st.nocc);
+		st.vid = palloc_extended(sizeof(int32) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
+		st.multi = palloc_extended(sizeof(uint8) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
+		for (i = 0; i < st.nocc;)
+		{
+			int			end = i + 1;
+
+			while (end < st.nocc && cmp_occ(&o[end], &o[i]) == 0)
+				end++;
+			for (k = i; k < end; k++)
+			{
+				st.vid[o[k].occ] = st.ngroups;
+				st.multi[o[k].occ] = (end - i > 1);
+			}
+			st.ngroups++;
+			i = end;
+		}
+		pfree(o);
+	}
+
+	/* Pass 2: strings of the values that share a hash, checked. */
+	st.nvids = st.ngroups;
+	st.reps = palloc_extended(sizeof(Rep) * Max(st.ngroups, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(CollisionKey);
+	ctl.entrysize = sizeof(Collision);
+	ctl.hcxt = CurrentMemoryContext;
+	st.collisions = hash_create("contactsync unify collisions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	st.pass = 2;
+	st.next_scan = -1;
+	run_pass(&st, sql, workspace);
+	PopActiveSnapshot();
+
+	/*
+	 * Members of each value, in contact (id) order positions: counting sort
+	 * by value.
+	 */
+	{
+		int32	   *start = palloc_extended(sizeof(int32) * (st.nvids + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		int32	   *fill = palloc_extended(sizeof(int32) * (st.nvids + 1), MCXT_ALLOC_HUGE);
+		int32	   *members = palloc_extended(sizeof(int32) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
+		int32	   *vkey = palloc_extended(sizeof(int32) * Max(st.nvids, 1), MCXT_ALLOC_HUGE);
+		Shared	   *shared = NULL;
+		int			nshared = 0,
+					shared_cap = 0;
+
+		for (i = 0; i < st.nocc; i++)
+		{
+			start[st.vid[i] + 1]++;
+			vkey[st.vid[i]] = st.occ_key[i];
+		}
+		for (i = 0; i < st.nvids; i++)
+			start[i + 1] += start[i];
+		memcpy(fill, start, sizeof(int32) * (st.nvids + 1));
+		for (i = 0; i < st.nocc; i++)
+			members[fill[st.vid[i]]++] = st.sorted_pos[st.occ_owner[i]];
+
+		c->n = st.n;
+		c->ids = st.sorted_ids;
+		c->cid = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		for (i = 0; i < st.n; i++)
+			c->cid[i] = -1;
+		c->ncid = 0;
+		for (i = 0; i < st.nvids; i++)
+		{
+			int			m = start[i + 1] - start[i];
+			bool		distinct = false;
+			const Rep  *r;
+
+			if (m == 0)
+				continue;
+			if (vkey[i] == KEY_CUSTOMER_ID)
+			{
+				for (k = start[i]; k < start[i + 1]; k++)
+					c->cid[members[k]] = c->ncid;
+				c->ncid++;
+				continue;
+			}
+			/* One contact listed twice (phone = whatsapp_mobile) shares nothing. */
+			for (k = start[i] + 1; k < start[i + 1] && !distinct; k++)
+				distinct = members[k] != members[start[i]];
+			if (!distinct)
+				continue;
+			r = i < st.ngroups ? &st.reps[i] : &st.coll_by_vid[i - st.ngroups]->rep;
+			shared = cs_grow(shared, nshared, &shared_cap, sizeof(Shared));
+			shared[nshared].label = NULL;
+			shared[nshared].key = key_name[vkey[i]];
+			shared[nshared].value = r->bytes;
+			shared[nshared].nmembers = m;
+			shared[nshared].members = &members[start[i]];
+			nshared++;
+		}
+		*shared_out = shared;
+		*nshared_out = nshared;
+		pfree(start);
+		pfree(fill);
+		pfree(vkey);
+	}
+	pfree(st.vid);
+	pfree(st.multi);
+	free_if(st.occ_key);
+	free_if(st.occ_owner);
+	pfree(st.occ_start);
+	pfree(st.sorted_pos);
+	pfree(st.scan_of);
+	MemoryContextDelete(st.rowcxt);
+}
