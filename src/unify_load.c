@@ -3,19 +3,21 @@
  *
  * One query lists the workspace's contacts (the planner picks a sequential
  * scan or an index scan on workspace); its rows stream into a DestReceiver,
- * so nothing is materialised or copied per row.  The first pass keeps, per
+ * so nothing is materialised or copied per row.  The first read keeps, per
  * contact, its id and stored unified_contact_id, and per identifier value
  * (customer_id and each unify key) a 64-bit hash of the key and value.
- * Sorting the hashes brings equal values together without keeping any
- * string.  A second pass over the same snapshot checks every value that
- * shares its hash with another against the first string seen with that
- * hash, so a hash collision can never join two contacts: a differing value
- * becomes a value of its own (told apart by a second, independently seeded
- * hash, and checked again).  Only values shared by two or more contacts are
- * ever held as strings.
+ * Sorting the hashes brings equal values together.  Every value that shares
+ * its hash with another is then checked against the first string seen with
+ * that hash, so a hash collision can never join two contacts: a differing
+ * value becomes a value of its own (told apart by a second, independently
+ * seeded hash, and checked again).
  *
- * Memory: about 40 bytes per contact and 20 per identifier value, plus the
- * strings of shared values.
+ * The strings for that check come from the first read while they fit in
+ * maintenance_work_mem (one read in all); past that they are dropped and a
+ * second read over the same snapshot supplies them, keeping only the
+ * strings of shared values.  Memory: about 40 bytes per contact and 20 per
+ * identifier value, plus the strings (all of them within the budget, or
+ * only the shared ones).
  */
 #include "postgres.h"
 
@@ -163,6 +165,18 @@ typedef struct LoadState
 	int32	   *sorted_pos;		/* scan index -> position in id order */
 	int32	   *scan_of;		/* position in id order -> scan index */
 	int			next_scan;		/* pass 2: scan index of the previous row */
+
+	/*
+	 * The first read keeps the strings too while they fit in the budget
+	 * (maintenance_work_mem); then no second read is needed.
+	 */
+	bool		keep;
+	Size		budget;
+	char	   *arena;
+	Size		arena_len,
+				arena_cap;
+	int64	   *occ_off;
+	int32	   *occ_len;
 	int64	   *sorted_ids;
 	int			ngroups;
 	int			nvids;
@@ -207,8 +221,21 @@ resize(void *p, Size bytes)
 	return p ? repalloc_huge(p, bytes) : palloc_extended(bytes, MCXT_ALLOC_HUGE);
 }
 
+/* Stop keeping strings: the second read will fetch the ones needed. */
 static void
-add_occurrence(LoadState *st, uint64 h, int key, int owner)
+drop_strings(LoadState *st)
+{
+	st->keep = false;
+	free_if(st->arena);
+	free_if(st->occ_off);
+	free_if(st->occ_len);
+	st->arena = NULL;
+	st->occ_off = NULL;
+	st->occ_len = NULL;
+}
+
+static void
+add_occurrence(LoadState *st, uint64 h, int key, int owner, const char *s, int len)
 {
 	if (st->nocc == st->occcap)
 	{
@@ -216,6 +243,33 @@ add_occurrence(LoadState *st, uint64 h, int key, int owner)
 		st->occ_hash = resize(st->occ_hash, sizeof(uint64) * st->occcap);
 		st->occ_key = resize(st->occ_key, sizeof(uint8) * st->occcap);
 		st->occ_owner = resize(st->occ_owner, sizeof(int32) * st->occcap);
+		if (st->keep && (Size) st->occcap * 12 + st->arena_cap > st->budget)
+			drop_strings(st);
+		if (st->keep)
+		{
+			st->occ_off = resize(st->occ_off, sizeof(int64) * st->occcap);
+			st->occ_len = resize(st->occ_len, sizeof(int32) * st->occcap);
+		}
+	}
+	if (st->keep && st->arena_len + len + 1 > st->arena_cap)
+	{
+		Size		cap = Max(st->arena_cap * 2, st->arena_len + len + 1 + 1024 * 1024);
+
+		if (cap + (Size) st->occcap * 12 > st->budget)
+			drop_strings(st);
+		else
+		{
+			st->arena = resize(st->arena, cap);
+			st->arena_cap = cap;
+		}
+	}
+	if (st->keep)
+	{
+		memcpy(st->arena + st->arena_len, s, len);
+		st->arena[st->arena_len + len] = '\0';
+		st->occ_off[st->nocc] = st->arena_len;
+		st->occ_len[st->nocc] = len;
+		st->arena_len += len + 1;
 	}
 	st->occ_hash[st->nocc] = h;
 	st->occ_key[st->nocc] = (uint8) key;
@@ -397,7 +451,7 @@ recv_row(TupleTableSlot *slot, DestReceiver *self)
 
 			if (cs_unify_hash_bits < 64)
 				h &= (UINT64CONST(1) << cs_unify_hash_bits) - 1;
-			add_occurrence(st, h, key, scan);
+			add_occurrence(st, h, key, scan, s, len);
 		}
 		else
 		{
@@ -527,6 +581,8 @@ cs_unify_load_workspace(const char *schema, const char *workspace,
 	st.use_col[5] = keys.fb_id;
 	st.use_col[6] = keys.ig_id;
 	st.cxt = CurrentMemoryContext;
+	st.keep = true;
+	st.budget = (Size) maintenance_work_mem * 1024;
 	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify row", ALLOCSET_SMALL_SIZES);
 	st.repcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify values", ALLOCSET_DEFAULT_SIZES);
 
@@ -608,9 +664,18 @@ cs_unify_load_workspace(const char *schema, const char *workspace,
 	ctl.entrysize = sizeof(Collision);
 	ctl.hcxt = CurrentMemoryContext;
 	st.collisions = hash_create("contactsync unify collisions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	st.pass = 2;
-	st.next_scan = -1;
-	run_pass(&st, sql, workspace);
+	if (st.keep)
+	{
+		for (i = 0; i < st.nocc; i++)
+			check_occurrence(&st, i, st.occ_key[i], st.arena + st.occ_off[i], st.occ_len[i]);
+		drop_strings(&st);
+	}
+	else
+	{
+		st.pass = 2;
+		st.next_scan = -1;
+		run_pass(&st, sql, workspace);
+	}
 	PopActiveSnapshot();
 
 	/*

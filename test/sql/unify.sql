@@ -156,16 +156,27 @@ SELECT contactsync_unify('fwd') IS NOT NULL AS rerun;
 -- and linked_by values stay exactly as they were.
 CREATE TEMP TABLE fwd_before AS SELECT id, unified_contact_id FROM contactsync_contact WHERE workspace = 'fwd';
 CREATE TEMP TABLE fwd_conflicts AS SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd';
-UPDATE contactsync_contact SET unified_contact_id = NULL WHERE workspace = 'fwd';
-DELETE FROM contactsync_conflict_member WHERE workspace = 'fwd';
-SET contactsync.unify_hash_bits = 3;
-SELECT * FROM contactsync_unify('fwd');
-RESET contactsync.unify_hash_bits;
-SELECT count(*) AS groups_changed_by_collisions FROM contactsync_contact c JOIN fwd_before b USING (id)
- WHERE b.unified_contact_id IS DISTINCT FROM c.unified_contact_id;
-SELECT count(*) AS conflict_rows_changed_by_collisions FROM (
-  (SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd' EXCEPT SELECT * FROM fwd_conflicts)
-  UNION ALL (SELECT * FROM fwd_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd')) d;
+CREATE FUNCTION pg_temp.regroup_fwd_with_collisions() RETURNS TABLE (unified_contacts bigint, merged_contacts bigint,
+  conflicts bigint, groups_changed bigint, conflict_rows_changed bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE contactsync_contact SET unified_contact_id = NULL WHERE workspace = 'fwd';
+  DELETE FROM contactsync_conflict_member WHERE workspace = 'fwd';
+  SET LOCAL contactsync.unify_hash_bits = 3;
+  SELECT u.* INTO unified_contacts, merged_contacts, conflicts FROM contactsync_unify('fwd') u;
+  SET LOCAL contactsync.unify_hash_bits = 64;
+  SELECT count(*) INTO groups_changed FROM contactsync_contact c JOIN fwd_before b USING (id)
+   WHERE b.unified_contact_id IS DISTINCT FROM c.unified_contact_id;
+  SELECT count(*) INTO conflict_rows_changed FROM (
+    (SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd' EXCEPT SELECT * FROM fwd_conflicts)
+    UNION ALL (SELECT * FROM fwd_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'fwd')) d;
+  RETURN NEXT;
+END $$;
+-- Strings checked from the one read (they fit in maintenance_work_mem) ...
+SELECT * FROM pg_temp.regroup_fwd_with_collisions();
+-- ... and from a second read (a budget too small to keep them).
+SET maintenance_work_mem = '1MB';
+SELECT * FROM pg_temp.regroup_fwd_with_collisions();
+RESET maintenance_work_mem;
 -- A workspace without contacts: nothing to group.
 SELECT * FROM contactsync_unify('no such workspace');
 
