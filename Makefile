@@ -18,7 +18,10 @@ SQL_PARTS = sql/header.sql \
             $(sort $(wildcard sql/functions/*.sql)) \
             $(sort $(wildcard sql/views/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+# Update scripts (sql/contactsync--<from>--<to>.sql) and the install scripts
+# of released versions, frozen as they shipped (sql/versions/).
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql) \
+       $(filter-out sql/versions/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard sql/versions/$(EXTENSION)--*.sql))
 
 REGRESS = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test
