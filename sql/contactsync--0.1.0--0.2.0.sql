@@ -1,0 +1,90 @@
+-- contactsync update from 0.1.0 to 0.2.0.
+\echo Use "ALTER EXTENSION contactsync UPDATE TO '0.2.0'" to load this file. \quit
+
+-- contactsync_failure_report and contactsync_export_view quoted the
+-- extension's schema a second time in the statement they build, so both
+-- failed when the schema's name needs quoting ("Contact Sync", say).  The
+-- definitions below are those of sql/functions/ at 0.2.0; signatures,
+-- comments, owners and privileges stay as they are.  Both functions are
+-- members of the extension already, so CREATE OR REPLACE replaces them in
+-- place (PostgreSQL refuses it on a function the extension does not own).
+
+CREATE OR REPLACE FUNCTION @extschema@.contactsync_failure_report(batch_id bigint)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  b @extschema@.contactsync_import_batch;
+  cols text;
+  view_name text;
+BEGIN
+  SELECT * INTO b FROM @extschema@.contactsync_import_batch ib
+   WHERE ib.id OPERATOR(pg_catalog.=) contactsync_failure_report.batch_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'undefined_object',
+      MESSAGE = pg_catalog.format('import batch %s does not exist', batch_id),
+      HINT = 'See contactsync_import_batch for the batches.';
+  END IF;
+  IF pg_catalog.cardinality(b.staging_columns) OPERATOR(pg_catalog.>=) 1600 THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'program_limit_exceeded',
+      MESSAGE = pg_catalog.format('the staging table of batch %s has %s columns, too many for a report view',
+                                  b.id, pg_catalog.cardinality(b.staging_columns)),
+      DETAIL = 'A view has at most 1600 columns, and the report adds error to the staging table''s columns.',
+      HINT = 'Read the rows from contactsync_import_failures, whose cells column holds every original cell.';
+  END IF;
+  view_name := 'contactsync_failures_' OPERATOR(pg_catalog.||) b.id;
+  SELECT pg_catalog.string_agg(
+           pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
+    INTO cols
+    FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o);
+  -- '@extschema@' is already a quoted identifier: %s, not %I.
+  EXECUTE pg_catalog.format(
+    'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT %s r.message AS error '
+    'FROM %s.contactsync_import_row r '
+    'WHERE r.workspace OPERATOR(pg_catalog.=) %L AND r.batch_id OPERATOR(pg_catalog.=) %s '
+    'AND r.status OPERATOR(pg_catalog.=) ANY (ARRAY[''failed'', ''skipped'']) ORDER BY r.row_number',
+    view_name, COALESCE(cols OPERATOR(pg_catalog.||) ',', ''), '@extschema@', b.workspace, b.id);
+  RETURN view_name;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.contactsync_export_view(
+  scope text DEFAULT 'all', custom_fields text[] DEFAULT NULL, workspace text DEFAULT 'default')
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  view_name text;
+  present text[];
+  cols text := '';
+BEGIN
+  -- Validates scope and fields, and finds the fields with a value in the result.
+  SELECT COALESCE(pg_catalog.array_agg(DISTINCT k ORDER BY k), '{}') INTO present
+    FROM @extschema@.contactsync_export(scope, custom_fields, workspace) AS e,
+         LATERAL pg_catalog.jsonb_object_keys(e.custom) AS k
+   WHERE e.custom OPERATOR(pg_catalog.->>) k IS NOT NULL
+     AND e.custom OPERATOR(pg_catalog.->>) k OPERATOR(pg_catalog.<>) '';
+  -- Requested order when a list was given, else by identifier.
+  IF custom_fields IS NOT NULL THEN
+    SELECT COALESCE(pg_catalog.array_agg(u.f ORDER BY u.o), '{}') INTO present
+      FROM pg_catalog.unnest(custom_fields) WITH ORDINALITY AS u(f, o)
+     WHERE u.f OPERATOR(pg_catalog.=) ANY (present);
+  END IF;
+  SELECT COALESCE(pg_catalog.string_agg(
+           pg_catalog.format(', e.custom OPERATOR(pg_catalog.->>) %L AS %I', f, 'cl_custom_' OPERATOR(pg_catalog.||) f),
+           '' ORDER BY o), '')
+    INTO cols FROM pg_catalog.unnest(present) WITH ORDINALITY AS u(f, o);
+  view_name := 'contactsync_export_' OPERATOR(pg_catalog.||) scope;
+  -- '@extschema@' is already a quoted identifier: %s, not %I.
+  EXECUTE pg_catalog.format(
+    'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
+    'e.phone, e.tags, e.customer_id, e.note, e.messaging_status, e.create_time, e.last_update_time%s '
+    'FROM %s.contactsync_export(%L, %L::text[], %L) AS e',
+    view_name, cols, '@extschema@', scope, custom_fields, workspace);
+  RETURN view_name;
+END
+$fn$;
