@@ -1,14 +1,67 @@
 -- contactsync update from 0.1.0 to 0.2.0.
 \echo Use "ALTER EXTENSION contactsync UPDATE TO '0.2.0'" to load this file. \quit
 
+-- Three functions change; their definitions below are those of
+-- sql/functions/ at 0.2.0.  Signatures, comments, owners and privileges stay
+-- as they are.  All three are members of the extension already, so CREATE OR
+-- REPLACE replaces them in place (PostgreSQL refuses it on a function the
+-- extension does not own).
+
+-- contactsync_create_staging runs with the caller's search_path; its
+-- variables and the staging table's columns were of type "text" as that path
+-- resolves it, so a type named text in a schema before pg_catalog ran its
+-- code with the caller's rights and typed the staging columns.  Now
+-- pg_catalog.text.
+CREATE OR REPLACE FUNCTION @extschema@.contactsync_create_staging(
+  name text, channel text DEFAULT 'line', workspace text DEFAULT 'default')
+RETURNS regclass
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+  target pg_catalog.text[];
+  cols pg_catalog.text;
+BEGIN
+  IF name IS NULL OR name OPERATOR(pg_catalog.=) '' THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'invalid_name',
+      MESSAGE = 'staging table name must not be NULL or empty',
+      HINT = 'Pass a name such as ''staging'' or ''imports.staging''.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.contactsync_channel_fields() f
+                  WHERE f.channel OPERATOR(pg_catalog.=) contactsync_create_staging.channel) THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'invalid_parameter_value',
+      MESSAGE = pg_catalog.format('unknown channel %L', channel),
+      DETAIL = 'Staging tables exist for the importable channels only.',
+      HINT = 'Use line, email, whatsapp or sms.';
+  END IF;
+
+  -- The name may be schema-qualified and quoted, as in CREATE TABLE.
+  target := pg_catalog.parse_ident(name);
+
+  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c) OPERATOR(pg_catalog.||) ' pg_catalog.text', ', ' ORDER BY o)
+    INTO cols
+    FROM (SELECT f.field AS c, f.template_position AS o
+            FROM @extschema@.contactsync_channel_fields() f
+           WHERE f.channel OPERATOR(pg_catalog.=) contactsync_create_staging.channel
+             AND f.template_position IS NOT NULL
+          UNION ALL
+          SELECT 'cl_custom_' OPERATOR(pg_catalog.||) cf.identifier,
+                 1000 OPERATOR(pg_catalog.+) pg_catalog.row_number() OVER (ORDER BY cf.identifier)
+            FROM @extschema@.contactsync_custom_field cf
+           WHERE cf.workspace OPERATOR(pg_catalog.=) contactsync_create_staging.workspace
+             AND cf.status OPERATOR(pg_catalog.=) 'active') AS t;
+
+  EXECUTE pg_catalog.format('CREATE TABLE %s (%s)',
+    (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(target) AS p),
+    cols);
+  RETURN (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(target) AS p)::pg_catalog.regclass;
+END
+$fn$;
+
 -- contactsync_failure_report and contactsync_export_view quoted the
 -- extension's schema a second time in the statement they build, so both
--- failed when the schema's name needs quoting ("Contact Sync", say).  The
--- definitions below are those of sql/functions/ at 0.2.0; signatures,
--- comments, owners and privileges stay as they are.  Both functions are
--- members of the extension already, so CREATE OR REPLACE replaces them in
--- place (PostgreSQL refuses it on a function the extension does not own).
-
+-- failed when the schema's name needs quoting ("Contact Sync", say).
 CREATE OR REPLACE FUNCTION @extschema@.contactsync_failure_report(batch_id bigint)
 RETURNS text
 LANGUAGE plpgsql
