@@ -93,7 +93,7 @@ BEGIN
            pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
     INTO cols
     FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o);
-  -- '@extschema@' is already a quoted identifier: %s, not %I.
+  -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT %s r.message AS error '
     'FROM %s.contactsync_import_row r '
@@ -132,7 +132,7 @@ BEGIN
            '' ORDER BY o), '')
     INTO cols FROM pg_catalog.unnest(present) WITH ORDINALITY AS u(f, o);
   view_name := 'contactsync_export_' OPERATOR(pg_catalog.||) scope;
-  -- '@extschema@' is already a quoted identifier: %s, not %I.
+  -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
     'e.phone, e.tags, e.customer_id, e.note, e.messaging_status, e.create_time, e.last_update_time%s '

@@ -32,7 +32,7 @@ BEGIN
            pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
     INTO cols
     FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o);
-  -- '@extschema@' is already a quoted identifier: %s, not %I.
+  -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT %s r.message AS error '
     'FROM %s.contactsync_import_row r '
