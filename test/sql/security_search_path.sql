@@ -18,7 +18,7 @@ CREATE FUNCTION evil.log(fn text) RETURNS void LANGUAGE sql AS $$ INSERT INTO ev
 CREATE FUNCTION evil.lower(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('lower'); RETURN 'pwned'; END $$;
 CREATE FUNCTION evil.upper(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('upper'); RETURN 'pwned'; END $$;
 CREATE FUNCTION evil.btrim(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('btrim'); RETURN 'pwned'; END $$;
-CREATE FUNCTION evil.format(text, VARIADIC "any") RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('format'); RETURN 'pwned'; END $$;
+CREATE FUNCTION evil.format(text, VARIADIC text[]) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('format'); RETURN 'pwned'; END $$;
 CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('now'); RETURN 'epoch'; END $$;
 CREATE FUNCTION evil.array_cat(anycompatiblearray, anycompatiblearray) RETURNS anycompatiblearray LANGUAGE plpgsql
   AS $$ BEGIN PERFORM evil.log('array_cat'); RETURN $1; END $$;
