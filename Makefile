@@ -2,6 +2,8 @@
 #
 # The version lives only in contactsync.control; the install script
 # contactsync--$(EXTVERSION).sql is built from the parts under sql/.
+# Released install scripts (sql/versions/) and update scripts
+# (sql/contactsync--A--B.sql) are installed as they are: doc/upgrading.md.
 # Tests: pg_regress inputs in test/sql with expected output in the top-level
 # expected/, isolation specs in test/specs, TAP tests in test/t.
 
