@@ -2,6 +2,8 @@
 #
 # The version lives only in contactsync.control; the install script
 # contactsync--$(EXTVERSION).sql is built from the parts under sql/.
+# Released install scripts (sql/versions/) and update scripts
+# (sql/contactsync--A--B.sql) are installed as they are: doc/upgrading.md.
 # Tests: pg_regress inputs in test/sql with expected output in the top-level
 # expected/, isolation specs in test/specs, TAP tests in test/t.
 
@@ -18,7 +20,10 @@ SQL_PARTS = sql/header.sql \
             $(sort $(wildcard sql/functions/*.sql)) \
             $(sort $(wildcard sql/views/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+# Update scripts (sql/contactsync--<from>--<to>.sql) and the install scripts
+# of released versions, frozen as they shipped (sql/versions/).
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql) \
+       $(filter-out sql/versions/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard sql/versions/$(EXTENSION)--*.sql))
 
 REGRESS = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test

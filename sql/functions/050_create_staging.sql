@@ -2,15 +2,17 @@
 -- channel's template columns plus one cl_custom_ column per active custom
 -- field, all text, in a fixed order.  No pinned search_path: an unqualified
 -- table name is created where the caller's own CREATE TABLE would put it.
--- Everything else in the body is schema-qualified, operators included.
+-- Everything else in the body is schema-qualified, operators and types
+-- included: a type named text in a schema before pg_catalog must neither
+-- run (a domain's CHECK would, with the caller's rights) nor type a column.
 CREATE FUNCTION @extschema@.contactsync_create_staging(
   name text, channel text DEFAULT 'line', workspace text DEFAULT 'default')
 RETURNS regclass
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
-  target text[];
-  cols text;
+  target pg_catalog.text[];
+  cols pg_catalog.text;
 BEGIN
   IF name IS NULL OR name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION USING
@@ -30,7 +32,7 @@ BEGIN
   -- The name may be schema-qualified and quoted, as in CREATE TABLE.
   target := pg_catalog.parse_ident(name);
 
-  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c) OPERATOR(pg_catalog.||) ' text', ', ' ORDER BY o)
+  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c) OPERATOR(pg_catalog.||) ' pg_catalog.text', ', ' ORDER BY o)
     INTO cols
     FROM (SELECT f.field AS c, f.template_position AS o
             FROM @extschema@.contactsync_channel_fields() f

@@ -32,9 +32,10 @@ BEGIN
            pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
     INTO cols
     FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o);
+  -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT %s r.message AS error '
-    'FROM %I.contactsync_import_row r '
+    'FROM %s.contactsync_import_row r '
     'WHERE r.workspace OPERATOR(pg_catalog.=) %L AND r.batch_id OPERATOR(pg_catalog.=) %s '
     'AND r.status OPERATOR(pg_catalog.=) ANY (ARRAY[''failed'', ''skipped'']) ORDER BY r.row_number',
     view_name, COALESCE(cols OPERATOR(pg_catalog.||) ',', ''), '@extschema@', b.workspace, b.id);

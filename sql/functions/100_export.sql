@@ -106,10 +106,11 @@ BEGIN
            '' ORDER BY o), '')
     INTO cols FROM pg_catalog.unnest(present) WITH ORDINALITY AS u(f, o);
   view_name := 'contactsync_export_' OPERATOR(pg_catalog.||) scope;
+  -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
     'e.phone, e.tags, e.customer_id, e.note, e.messaging_status, e.create_time, e.last_update_time%s '
-    'FROM %I.contactsync_export(%L, %L::text[], %L) AS e',
+    'FROM %s.contactsync_export(%L, %L::text[], %L) AS e',
     view_name, cols, '@extschema@', scope, custom_fields, workspace);
   RETURN view_name;
 END

@@ -1,5 +1,5 @@
 -- A hostile search_path (SPEC §7; the CVE-2018-1058 family): a non-superuser
--- plants look-alike functions and operators in a schema put before
+-- plants look-alike functions, operators and a type in a schema put before
 -- pg_catalog, and in pg_temp, before CREATE EXTENSION and before using it.
 -- Nothing planted may run, and results must be the ordinary ones.
 SET client_min_messages = warning;
@@ -18,7 +18,7 @@ CREATE FUNCTION evil.log(fn text) RETURNS void LANGUAGE sql AS $$ INSERT INTO ev
 CREATE FUNCTION evil.lower(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('lower'); RETURN 'pwned'; END $$;
 CREATE FUNCTION evil.upper(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('upper'); RETURN 'pwned'; END $$;
 CREATE FUNCTION evil.btrim(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('btrim'); RETURN 'pwned'; END $$;
-CREATE FUNCTION evil.format(text, VARIADIC "any") RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('format'); RETURN 'pwned'; END $$;
+CREATE FUNCTION evil.format(text, VARIADIC text[]) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('format'); RETURN 'pwned'; END $$;
 CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('now'); RETURN 'epoch'; END $$;
 CREATE FUNCTION evil.array_cat(anycompatiblearray, anycompatiblearray) RETURNS anycompatiblearray LANGUAGE plpgsql
   AS $$ BEGIN PERFORM evil.log('array_cat'); RETURN $1; END $$;
@@ -35,6 +35,10 @@ CREATE OPERATOR evil.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.textca
 CREATE FUNCTION evil.int8eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql
   AS $$ BEGIN PERFORM evil.log('bigint ='); RETURN true; END $$;
 CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.int8eq);
+-- A look-alike type: its CHECK runs whenever a value takes the type.
+CREATE FUNCTION evil.text_check(value pg_catalog.text) RETURNS boolean LANGUAGE plpgsql
+  AS $$ BEGIN PERFORM evil.log('type text'); RETURN true; END $$;
+CREATE DOMAIN evil.text AS pg_catalog.text CHECK (evil.text_check(VALUE));
 RESET ROLE;
 -- And in pg_temp.
 CREATE FUNCTION pg_temp.lower(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.log('pg_temp.lower'); RETURN 'pwned'; END $$;
@@ -48,6 +52,11 @@ SELECT public.contactsync_normalize_email('  John@Example.COM ') AS email,
        public.contactsync_normalize_phone('0912-345-678') AS phone;
 SELECT identifier, type, status FROM public.contactsync_define_field('level', 'text');
 SELECT public.contactsync_create_staging('public.hostile_staging', 'line');
+-- Rule: the staging columns are pg_catalog's text, not the planted type.
+SELECT pg_catalog.count(*) AS columns_of_planted_type
+  FROM pg_catalog.pg_attribute
+ WHERE attrelid OPERATOR(pg_catalog.=) 'public.hostile_staging'::pg_catalog.regclass
+   AND atttypid OPERATOR(pg_catalog.=) 'evil.text'::pg_catalog.regtype;
 INSERT INTO public.hostile_staging (line_uid, email, phone, customer_id, name, tags, cl_custom_level) VALUES
   ('U11111111111111111111111111111111', 'Ann@Example.com', '0912000001', 'C1', 'Ann', 'vip,new', 'gold'),
   ('U22222222222222222222222222222222', 'ann@example.com', NULL, 'C2', 'Bob', NULL, NULL),
