@@ -40,9 +40,10 @@ done
 tsv="$out_dir/scale.tsv"
 md="$out_dir/scale.md"
 png="$out_dir/scale.png"
-# Disk a size needs at its peak, per file row: measured at 100,000 rows
-# (cluster directory with WAL) and rounded up.
-bytes_per_row=${CS_SCALE_BYTES_PER_ROW:-3500}
+# Disk a size needs at its peak, per file row: 4.4 kB measured at 1,000,000
+# rows (cluster directory with WAL, which max_wal_size bounds at 8 GB, so
+# larger sizes need less per row).
+bytes_per_row=${CS_SCALE_BYTES_PER_ROW:-4000}
 unify_mem="SET work_mem = '256MB'"
 
 files=(line_new:line_uid:line email_new:email:email whatsapp_new:whatsapp_mobile:whatsapp)
@@ -167,17 +168,24 @@ render_table() {
       print "| rows | case | contactsync ms | rows/s | compared with | its ms | its rows/s | ratio | target | met? | peak private memory | memory met? |"
       print "|---:|---|---:|---:|---|---:|---:|---:|---:|---|---:|---|"
     }
-    {
-      r = $5 / $9
-      mb = $6 / 1024
-      lim = $1 > 1000000 ? 1024 : 512
+    # Rows come size by size; the table shows each case across the sizes.
+    { rec[$2, $1] = $0; if (!($1 in seen)) { seen[$1] = 1; size[++ns] = $1 } }
+    function row(f,   r, mb, lim) {
+      r = f[5] / f[9]
+      mb = f[6] / 1024
+      lim = f[1] > 1000000 ? 1024 : 512
       printf "| %s | %s | %s | %s | %s | %s | %s | %.3f | ≤ %s | %s | %d MB | %s (≤ %s) |\n",
-        group($1), $3, group($5), rate($4, $5), $7, group($9), rate($8, $9), r, $10, met(r <= $10 + 0),
-        mb, met(mb <= lim), lim == 1024 ? "1 GB" : "512 MB"
-      if ($2 == "incremental") inc[$1] = $5
-      sizes[++ns] = $1
+        group(f[1]), f[3], group(f[5]), rate(f[4], f[5]), f[7], group(f[9]), rate(f[8], f[9]), r, f[10],
+        met(r <= f[10] + 0), mb, met(mb <= lim), lim == 1024 ? "1 GB" : "512 MB"
+      if (f[2] == "incremental") inc[f[1]] = f[5]
     }
     END {
+      for (i = 2; i <= ns; i++)
+        for (j = i; j > 1 && size[j - 1] + 0 > size[j] + 0; j--) { t = size[j]; size[j] = size[j - 1]; size[j - 1] = t }
+      nc = split("new unchanged update unify unify_same incremental", cases, " ")
+      for (c = 1; c <= nc; c++)
+        for (i = 1; i <= ns; i++)
+          if ((cases[c], size[i]) in rec) { split(rec[cases[c], size[i]], f, "\t"); row(f) }
       if (1000000 in inc)
         for (s in inc)
           if (s + 0 > 1000000) {
@@ -235,8 +243,16 @@ plot "$dat" using 1:2 with linespoints lw 2 pt 7 lc rgb "#1f77b4" title "new imp
      "" using 1:7 with linespoints lw 2 pt 11 lc rgb "#d62728" title "full unify, first run", \
      "" using 1:8 with linespoints lw 2 pt 13 lc rgb "#9467bd" title "full unify, no change", \
      "" using 1:9 with linespoints lw 2 pt 10 dt 2 lc rgb "#d62728" title "  SQL label propagation", \
-     "" using 1:10 with linespoints lw 2 pt 15 lc rgb "#8c564b" title "1,000-row import into the store"
+     "" using 1:10 with linespoints lw 2 pt 15 lc rgb "#8c564b" title "1,000-row import into a store of that size"
 GP
+}
+
+# The commit measured, and whether the extension's sources differ from it.
+code_version() {
+  local rev
+  rev=$(git -C "$cs_root" rev-parse --short HEAD 2>/dev/null) || { echo "not a git checkout"; return; }
+  git -C "$cs_root" diff --quiet HEAD -- src sql Makefile 2>/dev/null || rev+=" with uncommitted changes to src/sql"
+  echo "$rev"
 }
 
 read -r load_at_start _ </proc/loadavg
@@ -245,8 +261,8 @@ have_gnuplot=1
 ensure_gnuplot || have_gnuplot=0
 bench_build
 rm -f "$tsv" "$md" "$png" "$out_dir/scale.notes"
-printf 'meta\tMeasured %s: sizes %s; PostgreSQL %s; %s cores (%s), %s GB RAM; load average %s at the start.\n' \
-  "$(date -u '+%Y-%m-%d')" "${sizes[*]}" "$("$(dirname "$PG_CONFIG")/postgres" --version | awk '{ print $3 }')" "$(nproc)" \
+printf 'meta\tMeasured %s: sizes %s; code %s; PostgreSQL %s; %s cores (%s), %s GB RAM; load average %s at the start.\n' \
+  "$(date -u '+%Y-%m-%d')" "${sizes[*]}" "$(code_version)" "$("$(dirname "$PG_CONFIG")/postgres" --version | awk '{ print $3 }')" "$(nproc)" \
   "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
   "$(awk '/^MemTotal:/ { printf "%d", $2 / 1048576 + 0.5 }' /proc/meminfo)" "$load_at_start" \
   >"$out_dir/scale.notes"
