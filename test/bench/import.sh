@@ -15,7 +15,11 @@
 # Prints a markdown table and writes it to test/bench/out/import.md.
 set -euo pipefail
 CS_BENCH_WORK_MEM=${CS_BENCH_WORK_MEM:-64MB}
+# shellcheck source=test/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+rows=${CS_BENCH_ROWS:-1000000}
+bench_build
+bench_start
 
 echo "generating $rows rows ..." >&2
 psql_q <<SQL
@@ -42,21 +46,17 @@ CREATE TABLE baseline (LIKE contactsync_contact INCLUDING ALL);
 VACUUM ANALYZE staging, staging_upd;
 CHECKPOINT;
 SQL
-SET_REGION="SET contactsync.default_region = 'TW'"
+new=$(import_sql staging:line_uid:line)
 
-read -r base_a _ < <(timed "INSERT INTO baseline (workspace, channel, line_uid, phone, customer_id, name, email, note, tags)
-  SELECT 'default', 'line', line_uid, phone, customer_id, name, email, note, COALESCE(pg_catalog.string_to_array(tags, ','), '{}') FROM staging")
+read -r base_a _ < <(timed "$(baseline_sql insert staging:line_uid:line)")
 psql_q -c CHECKPOINT
-read -r imp_a mem_a < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging', 'line_uid')")
+read -r imp_a mem_a < <(timed "$new")
 psql_q -c CHECKPOINT
-read -r imp_b mem_b < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging', 'line_uid')")
+read -r imp_b mem_b < <(timed "$new")
 psql_q -c CHECKPOINT
-read -r base_c _ < <(timed "INSERT INTO baseline (workspace, channel, line_uid, phone, customer_id, name, email, note, tags)
-  SELECT 'default', 'line', line_uid, phone, customer_id, name, email, note, COALESCE(pg_catalog.string_to_array(tags, ','), '{}') FROM staging_upd
-  ON CONFLICT (workspace, channel, external_member_id) DO UPDATE
-  SET name = excluded.name, note = excluded.note, tags = excluded.tags, updated_at = pg_catalog.now()")
+read -r base_c _ < <(timed "$(baseline_sql upsert staging_upd:line_uid:line)")
 psql_q -c CHECKPOINT
-read -r imp_c mem_c < <(timed "$SET_REGION; SELECT * FROM contactsync_import('staging_upd', 'line_uid')")
+read -r imp_c mem_c < <(timed "$(import_sql staging_upd:line_uid:line)")
 counts=$(psql_q -At -c "SELECT string_agg(id || ':' || created || '/' || updated || '/' || unchanged || '/' || failed, ' ' ORDER BY id) FROM contactsync_import_batch")
 
 table=$(cat <<MD

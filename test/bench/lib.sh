@@ -1,29 +1,59 @@
 #!/usr/bin/env bash
-# Shared set-up of the import and unification benchmarks: a throwaway
-# cluster sized like a small production server, and a timer that runs a
-# script in a fresh backend.  Sourced, not run.
+# Shared set-up of the import, unification and scale benchmarks: the build,
+# throwaway clusters sized like a small production server, a timer that runs
+# a script in a fresh backend, and the cases and baselines the benchmarks
+# share (cases.sh).  Sourced, not run.
+#
+#   bench_build    build the tree, install it privately (once per run)
+#   bench_start    start an empty cluster with the benchmark settings
+#   bench_drop     stop it and delete its data directory (the next size
+#                  starts empty, and the disk is given back)
+# shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-rows=${CS_BENCH_ROWS:-1000000}
 out_dir="$cs_root/test/bench/out"
 mkdir -p "$out_dir"
-cs_setup
 
-cs_prepare_work
-cs_start_cluster
-# The same settings for every statement of a run.
-cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
-  -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '${CS_BENCH_WORK_MEM:-64MB}'" \
-  -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
-cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
+bench_build() {
+  cs_setup
+  cs_prepare_work
+}
+
+bench_start() {
+  cs_start_cluster
+  # The same settings for every statement of a run.
+  cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+    -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '${CS_BENCH_WORK_MEM:-64MB}'" \
+    -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
+  cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
+}
+
+bench_drop() {
+  cs_run pg_ctl -D "$cs_tmp/data" -m fast -w stop >/dev/null
+  rm -rf "$cs_tmp/data"
+}
+
+# Warn when other work already loads the machine: every figure is inflated.
+bench_load_warning() {
+  local load1 cores
+  read -r load1 _ </proc/loadavg
+  cores=$(nproc)
+  if awk -v l="$load1" -v c="$cores" 'BEGIN { exit !(l > c / 2) }'; then
+    echo "warning: load average $load1 on $cores cores; the figures may be inflated" >&2
+  fi
+}
 
 psql_q() { cs_run psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+# Called every 5 seconds while `timed` waits; a benchmark may redefine it
+# (the scale benchmark samples the cluster's disk use).
+bench_tick() { :; }
 
 # Run SQL in a fresh backend, output discarded: prints "ms peak_kb", where
 # peak_kb is the backend's peak private memory (RssAnon, sampled every
 # 50 ms from /proc while the statement runs; shared buffers do not count).
 timed() {
-  local pidfile="$cs_tmp/bench.pid" out="$cs_tmp/bench.out" peak=0 pid="" v
+  local pidfile="$cs_tmp/bench.pid" out="$cs_tmp/bench.out" peak=0 pid="" v ticks=0
   rm -f "$pidfile" "$out"
   cs_run chmod 1777 "$cs_tmp" >/dev/null 2>&1 || true
   psql_q -At > "$out" <<SQL &
@@ -44,6 +74,8 @@ SQL
       v=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
       [ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v
     fi
+    ticks=$((ticks + 1))
+    [ $((ticks % 100)) -ne 0 ] || bench_tick
     sleep 0.05
   done
   wait "$job"
@@ -51,3 +83,6 @@ SQL
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+# shellcheck source=test/bench/cases.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cases.sh"

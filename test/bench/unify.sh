@@ -15,7 +15,11 @@
 # Prints a markdown table and writes it to test/bench/out/unify.md.
 set -euo pipefail
 CS_BENCH_WORK_MEM=${CS_BENCH_WORK_MEM:-256MB}
+# shellcheck source=test/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+rows=${CS_BENCH_ROWS:-1000000}
+bench_build
+bench_start
 
 echo "generating $rows contacts ..." >&2
 psql_q <<SQL
@@ -50,31 +54,8 @@ CHECKPOINT;
 SQL
 
 # The SQL baseline: connected components by minimum-label propagation over
-# the same shared values (email, the phone space, line_uid, customer_id).
-read -r base_ms _ < <(timed "
-CREATE TEMP TABLE v AS
-  SELECT id, 'e' || email AS val FROM contactsync_contact WHERE email IS NOT NULL
-  UNION ALL SELECT id, 'p' || phone FROM contactsync_contact WHERE phone IS NOT NULL
-  UNION ALL SELECT id, 'p' || whatsapp_mobile FROM contactsync_contact WHERE whatsapp_mobile IS NOT NULL
-  UNION ALL SELECT id, 'c' || customer_id FROM contactsync_contact WHERE customer_id IS NOT NULL;
-CREATE TEMP TABLE edge AS
-  SELECT v1.id AS a, v2.id AS b FROM v v1 JOIN v v2 ON v1.val = v2.val AND v1.id <> v2.id;
-CREATE INDEX ON edge (a);
-CREATE TEMP TABLE lbl AS SELECT id, id AS l FROM contactsync_contact;
-CREATE UNIQUE INDEX ON lbl (id);
-ANALYZE edge; ANALYZE lbl;
-DO \$\$
-DECLARE n bigint;
-BEGIN
-  LOOP
-    UPDATE lbl SET l = m.l
-      FROM (SELECT e.a AS id, min(l2.l) AS l FROM edge e JOIN lbl l2 ON l2.id = e.b GROUP BY e.a) m
-     WHERE lbl.id = m.id AND m.l < lbl.l;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    EXIT WHEN n = 0;
-  END LOOP;
-END
-\$\$;")
+# the same shared values (email, the phone space, customer_id).
+read -r base_ms _ < <(timed "$(unify_baseline_sql)")
 read -r full_ms _ < <(timed "SELECT * FROM contactsync_unify();")
 stats=$(psql_q -At -c "SELECT unified_contacts || ' persons, ' || merged_contacts || ' merged, ' || conflicts || ' in conflict' FROM contactsync_unify()")
 read -r imp_ms _ < <(timed "SELECT * FROM contactsync_import('staging', 'line_uid');")
