@@ -5,7 +5,10 @@
 # share of them, some customer_id conflicts — and, in one run:
 #   (1) a full contactsync_unify            vs  a plain-SQL connected-components
 #       baseline (iterative minimum-label propagation over the same shared
-#       values until nothing changes; no Customer-ID rules, so it does less);
+#       values until nothing changes; no Customer-ID rules, so it does less),
+#       first on the store as inserted (every unified_contact_id NULL, so
+#       the run writes every contact), then again on the grouped store (it
+#       reads and computes everything, writes nothing);
 #   (2) a 1,000-row LINE import with unification into that store, vs (1).
 # Targets: (1) <= 0.1x the baseline; (2) <= 2% of (1).
 #
@@ -35,7 +38,7 @@ SELECT 'line', 'U' || pg_catalog.md5(p::text),
   FROM pg_catalog.generate_series(1, ($rows * 4 / 10)) p;
 INSERT INTO contactsync_contact (channel, email, messaging_status, customer_id)
 SELECT 'email', 'person' || p || '@example.com', 'subscribed',
-       CASE WHEN p % 10 = 0 THEN 'C' || p WHEN p % 1009 = 0 THEN 'X' || p END
+       CASE WHEN p % 500 = 0 THEN 'X' || p WHEN p % 10 = 0 THEN 'C' || p END
   FROM pg_catalog.generate_series(1, ($rows * 4 / 10)) p;
 INSERT INTO contactsync_contact (channel, whatsapp_mobile, messaging_status)
 SELECT 'whatsapp', '+8869' || pg_catalog.lpad((p * 3)::text, 8, '0'), 'opted_in'
@@ -56,16 +59,21 @@ SQL
 # The SQL baseline: connected components by minimum-label propagation over
 # the same shared values (email, the phone space, customer_id).
 read -r base_ms _ < <(timed "$(unify_baseline_sql)")
-read -r full_ms _ < <(timed "SELECT * FROM contactsync_unify();")
+read -r full_ms full_mem < <(timed "SELECT * FROM contactsync_unify();")
+# The same run again: the store is grouped, so it reads and computes
+# everything and writes nothing (what a recompute of a store kept grouped
+# by imports costs).
+read -r same_ms same_mem < <(timed "SELECT * FROM contactsync_unify();")
 stats=$(psql_q -At -c "SELECT unified_contacts || ' persons, ' || merged_contacts || ' merged, ' || conflicts || ' in conflict' FROM contactsync_unify()")
 read -r imp_ms _ < <(timed "SELECT * FROM contactsync_import('staging', 'line_uid');")
 imp_stats=$(psql_q -At -c "SELECT created || ' created, ' || updated || ' updated, ' || conflicts || ' conflicts' FROM contactsync_import_batch ORDER BY id DESC LIMIT 1")
 
 table=$(cat <<MD
-| case | contacts | contactsync ms | compared with | ratio | target |
-|---|---:|---:|---|---:|---|
-| full \`contactsync_unify\` | $rows | $full_ms | SQL label propagation: $base_ms ms | $(ratio "$full_ms" "$base_ms") | ≤ 0.1 |
-| 1,000-row import with unification | $rows | $imp_ms | full unify: $full_ms ms | $(ratio "$imp_ms" "$full_ms") | ≤ 0.02 |
+| case | contacts | contactsync ms | compared with | ratio | target | peak private memory |
+|---|---:|---:|---|---:|---|---:|
+| full \`contactsync_unify\`, first run (writes every \`unified_contact_id\`) | $rows | $full_ms | SQL label propagation: $base_ms ms | $(ratio "$full_ms" "$base_ms") | ≤ 0.1 | $((full_mem / 1024)) MB |
+| full \`contactsync_unify\`, store already grouped (writes nothing) | $rows | $same_ms | SQL label propagation: $base_ms ms | $(ratio "$same_ms" "$base_ms") | ≤ 0.1 | $((same_mem / 1024)) MB |
+| 1,000-row import with unification | $rows | $imp_ms | full unify, first run: $full_ms ms | $(ratio "$imp_ms" "$full_ms") | ≤ 0.02 | |
 MD
 )
 echo "$table" | tee "$out_dir/unify.md"
