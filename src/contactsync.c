@@ -21,6 +21,12 @@ char	   *cs_default_region = NULL;
  */
 int			cs_unify_hash_bits = 64;
 
+/*
+ * contactsync.phone_threads: threads (the backend's own included) that
+ * normalise an import's phone numbers, a chunk of rows at a time.
+ */
+int			cs_phone_threads = 2;
+
 void		_PG_init(void);
 
 /*
@@ -80,6 +86,15 @@ _PG_init(void)
 							64, 1, 64,
 							PGC_SUSET,
 							GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("contactsync.phone_threads",
+							"Threads that normalise an import's phone numbers, the backend's own included.",
+							"libphonenumber is the largest cost of reading a file with phone numbers; "
+							"1 keeps the work on the backend's thread.",
+							&cs_phone_threads,
+							2, 1, 16,
+							PGC_USERSET,
+							0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("contactsync");
 }

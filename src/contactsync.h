@@ -11,6 +11,7 @@
 /* Settings (contactsync.c). */
 extern char *cs_default_region;
 extern int	cs_unify_hash_bits;
+extern int	cs_phone_threads;
 
 /* Unicode helpers (unicode.c — the only file that talks to ICU). */
 extern bool cs_is_uwhite(pg_wchar c);
@@ -38,5 +39,13 @@ extern CsPhoneResult cs_normalize_phone(const char *s, int len,
 										const char *region, char *out);
 
 #define CS_E164_BUFSIZE 24		/* '+' + at most 17 digits + NUL, rounded */
+
+/*
+ * Normalise these numbers ahead (on up to contactsync.phone_threads
+ * threads); cs_normalize_phone then answers them from memory until
+ * cs_phone_prefetch_reset or the next prefetch.
+ */
+extern void cs_phone_prefetch(const char *const *inputs, const int *lens, int n, const char *region);
+extern void cs_phone_prefetch_reset(void);
 
 #endif							/* CONTACTSYNC_H */

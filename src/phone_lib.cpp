@@ -10,8 +10,14 @@
  */
 #include "phone_lib.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <pthread.h>
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -76,6 +82,75 @@ csp_normalize(const char *input, size_t len, const char *region,
 	{
 		return CSP_FAILURE;
 	}
+}
+
+/* Take jobs off the shared counter until none is left. */
+static void
+work(CspJob *jobs, size_t n, const char *region, std::atomic<size_t> *next)
+{
+	for (;;)
+	{
+		size_t		i = next->fetch_add(1);
+
+		if (i >= n)
+			return;
+		jobs[i].rc = csp_normalize(jobs[i].input, jobs[i].len, region,
+								   jobs[i].out, sizeof(jobs[i].out));
+	}
+}
+
+extern "C" int
+csp_normalize_many(CspJob *jobs, size_t n, const char *region, int nthreads)
+{
+	std::atomic<size_t> next(0);
+	std::vector<std::thread> helpers;
+	sigset_t	all,
+				old;
+
+	/* The library's instance, created here, not raced for by the threads. */
+	try
+	{
+		(void) util();
+	}
+	catch (...)
+	{
+		for (size_t i = 0; i < n; i++)
+			jobs[i].rc = CSP_FAILURE;
+		return 1;
+	}
+
+	/*
+	 * Helper threads start with every signal blocked, so the server's
+	 * signals keep going to the backend's own thread.  Starting one can
+	 * fail (no threads left): the caller's thread then does the rest.
+	 */
+	try
+	{
+		helpers.reserve(nthreads > 1 ? nthreads - 1 : 0);
+	}
+	catch (...)
+	{
+		nthreads = 1;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int t = 1; t < nthreads && (size_t) t * 64 < n; t++)
+	{
+		try
+		{
+			helpers.emplace_back(work, jobs, n, region, &next);
+		}
+		catch (...)
+		{
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+	work(jobs, n, region, &next);
+	for (auto &h : helpers)
+		h.join();
+	return 1 + (int) helpers.size();
 }
 
 extern "C" int

@@ -28,6 +28,24 @@ extern "C"
 extern int	csp_normalize(const char *input, size_t len, const char *region,
 						  char *out, size_t outsize);
 
+/* One number of a batch: input and result (rc as csp_normalize returns). */
+#define CSP_OUT_SIZE 24
+typedef struct CspJob
+{
+	const char *input;
+	size_t		len;
+	int			rc;
+	char		out[CSP_OUT_SIZE];
+} CspJob;
+
+/*
+ * csp_normalize for each job, on up to `nthreads` threads (the caller's
+ * included).  The helper threads run with every signal blocked, call only
+ * libphonenumber, and are joined before this returns.  Returns the number
+ * of threads used.
+ */
+extern int	csp_normalize_many(CspJob *jobs, size_t n, const char *region, int nthreads);
+
 /* 1 if libphonenumber knows `region` (upper-case), 0 if not, -1 on failure. */
 extern int	csp_region_known(const char *region);
 

@@ -32,6 +32,8 @@
 #include "validate.h"
 
 #define CHUNK_ROWS 10000
+/* Rows read ahead are validated once their cells take this much memory. */
+#define BUFFER_BYTES (16 * 1024 * 1024)
 
 /* Columns of the work table written per chunk, in order. */
 enum
@@ -534,18 +536,90 @@ prepare_chunk_insert(void)
 }
 
 /*
+ * Rows read but not yet validated: a chunk's worth (or 16 MB of cells,
+ * whichever comes first) is gathered, so their phone numbers can be
+ * normalised together on helper threads (cs_phone_prefetch) before each row
+ * is validated.
+ */
+typedef struct RowBuffer
+{
+	int			n;
+	char	  **cells[CHUNK_ROWS];
+	ItemPointerData tids[CHUNK_ROWS];
+	bool		has_tid;
+	MemoryContext cxt;			/* the cells; reset per chunk */
+	bool	   *phone_col;		/* per column: validated as a phone number */
+} RowBuffer;
+
+/* Whether column i of the import is validated as a phone number. */
+static bool
+column_is_phone(const CsImport *imp, int i)
+{
+	const CsColumn *col = &imp->columns[i];
+	int			field = col->field;
+
+	if (col->custom >= 0)
+		return false;
+	if (field == CSF_EXTERNAL_MEMBER_ID)
+	{
+		if (imp->field_column[imp->channel->primary] != i)
+			return false;
+		field = imp->channel->primary;
+	}
+	return field >= 0 && cs_fields[field].validator == CSV_PHONE;
+}
+
+/* Validate the buffered rows into the chunk, and write the chunk. */
+static void
+process_buffer(CsImport *imp, Chunk *ch, RowBuffer *buf, MemoryContext rowcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(buf->cxt);
+	const char **inputs = palloc(sizeof(char *) * Max(buf->n * imp->ncolumns, 1));
+	int		   *lens = palloc(sizeof(int) * Max(buf->n * imp->ncolumns, 1));
+	int			n = 0,
+				r,
+				i;
+
+	for (r = 0; r < buf->n; r++)
+		for (i = 0; i < imp->ncolumns; i++)
+			if (buf->phone_col[i] && buf->cells[r][i] != NULL)
+			{
+				inputs[n] = buf->cells[r][i];
+				lens[n++] = strlen(buf->cells[r][i]);
+			}
+	if (n > 0)
+		cs_phone_prefetch(inputs, lens, n, imp->region);
+	MemoryContextSwitchTo(old);
+
+	for (r = 0; r < buf->n; r++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(rowcxt);
+		process_row(imp, ch, ++imp->rows, buf->cells[r], buf->has_tid ? &buf->tids[r] : NULL);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
+	}
+	cs_phone_prefetch_reset();
+	flush_chunk(imp, ch);
+	MemoryContextReset(buf->cxt);
+	buf->n = 0;
+}
+
+/*
  * cs_read_staging — one pass over the staging rows in physical order (a
  * heap scan without synchronised start, so row 1 is the first row COPY
- * wrote; other relation kinds are read through a cursor), each row
- * validated in a per-row memory context and added to the work table.
+ * wrote; other relation kinds are read through a cursor), a chunk of rows
+ * at a time: their cells as text, their phone numbers normalised together,
+ * then each row validated in a per-row memory context and added to the
+ * work table.
  */
 void
 cs_read_staging(CsImport *imp)
 {
 	Chunk	   *ch = palloc0(sizeof(Chunk));
+	RowBuffer  *buf = palloc0(sizeof(RowBuffer));
 	MemoryContext rowcxt,
 				old;
-	char	  **cells = palloc0(sizeof(char *) * Max(imp->ncolumns, 1));
 	Oid		   *outfuncs = palloc0(sizeof(Oid) * Max(imp->ncolumns, 1));
 	int			i;
 	Relation	rel;
@@ -554,12 +628,16 @@ cs_read_staging(CsImport *imp)
 									ALLOCSET_DEFAULT_SIZES);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync row",
 								   ALLOCSET_DEFAULT_SIZES);
+	buf->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync rows read",
+									 ALLOCSET_DEFAULT_SIZES);
+	buf->phone_col = palloc0(sizeof(bool) * Max(imp->ncolumns, 1));
 	ch->plan = prepare_chunk_insert();
 	for (i = 0; i < imp->ncolumns; i++)
 	{
 		bool		varlena;
 
 		getTypeOutputInfo(imp->columns[i].typid, &outfuncs[i], &varlena);
+		buf->phone_col[i] = column_is_phone(imp, i);
 	}
 
 	rel = relation_open(imp->relid, AccessShareLock);
@@ -575,12 +653,16 @@ cs_read_staging(CsImport *imp)
 		LockRelationOid(imp->relid, ShareLock);
 		scan = table_beginscan_strat(rel, GetActiveSnapshot(), 0, NULL, true, false);
 		slot = table_slot_create(rel, NULL);
+		buf->has_tid = true;
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
+			char	  **cells;
+
 			CHECK_FOR_INTERRUPTS();
-			old = MemoryContextSwitchTo(rowcxt);
+			old = MemoryContextSwitchTo(buf->cxt);
 			slot_getallattrs(slot);
+			cells = palloc(sizeof(char *) * Max(imp->ncolumns, 1));
 			for (i = 0; i < imp->ncolumns; i++)
 			{
 				int			att = imp->columns[i].attnum - 1;
@@ -588,11 +670,11 @@ cs_read_staging(CsImport *imp)
 				cells[i] = slot->tts_isnull[att] ? NULL :
 					OidOutputFunctionCall(outfuncs[i], slot->tts_values[att]);
 			}
-			process_row(imp, ch, ++imp->rows, cells, &slot->tts_tid);
+			buf->cells[buf->n] = cells;
+			buf->tids[buf->n++] = slot->tts_tid;
 			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-			if (ch->n == CHUNK_ROWS)
-				flush_chunk(imp, ch);
+			if (buf->n == CHUNK_ROWS || MemoryContextMemAllocated(buf->cxt, false) > BUFFER_BYTES)
+				process_buffer(imp, ch, buf, rowcxt);
 		}
 		ExecDropSingleTupleTableSlot(slot);
 		table_endscan(scan);
@@ -617,8 +699,11 @@ cs_read_staging(CsImport *imp)
 			tt = SPI_tuptable;
 			for (r = 0; r < SPI_processed; r++)
 			{
+				char	  **cells;
+
 				CHECK_FOR_INTERRUPTS();
-				old = MemoryContextSwitchTo(rowcxt);
+				old = MemoryContextSwitchTo(buf->cxt);
+				cells = palloc(sizeof(char *) * Max(imp->ncolumns, 1));
 				for (i = 0; i < imp->ncolumns; i++)
 				{
 					bool		isnull;
@@ -627,18 +712,18 @@ cs_read_staging(CsImport *imp)
 
 					cells[i] = isnull ? NULL : OidOutputFunctionCall(outfuncs[i], d);
 				}
-				process_row(imp, ch, ++imp->rows, cells, NULL);
+				buf->cells[buf->n++] = cells;
 				MemoryContextSwitchTo(old);
-				MemoryContextReset(rowcxt);
-				if (ch->n == CHUNK_ROWS)
-					flush_chunk(imp, ch);
+				if (buf->n == CHUNK_ROWS || MemoryContextMemAllocated(buf->cxt, false) > BUFFER_BYTES)
+					process_buffer(imp, ch, buf, rowcxt);
 			}
 			SPI_freetuptable(tt);
 		}
 		SPI_cursor_close(portal);
 	}
 	relation_close(rel, AccessShareLock);
-	flush_chunk(imp, ch);
+	process_buffer(imp, ch, buf, rowcxt);
 	MemoryContextDelete(rowcxt);
+	MemoryContextDelete(buf->cxt);
 	MemoryContextDelete(ch->cxt);
 }
