@@ -469,8 +469,12 @@ flush_chunk(CsImport *imp, Chunk *ch)
 	int			c,
 				rc;
 
+	MemoryContext old;
+
 	if (ch->n == 0)
 		return;
+	/* The arrays go with the chunk's values: nothing stays per chunk. */
+	old = MemoryContextSwitchTo(ch->cxt);
 	for (c = 0; c < W_NCOLS; c++)
 	{
 		int			dims[1] = {ch->n};
@@ -483,6 +487,7 @@ flush_chunk(CsImport *imp, Chunk *ch)
 													 c == W_RN ? TYPALIGN_INT : TYPALIGN_INT));
 		argnulls[c] = ' ';
 	}
+	MemoryContextSwitchTo(old);
 	rc = SPI_execute_plan(ch->plan, args, argnulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "work table insert failed: %s", SPI_result_code_string(rc));
