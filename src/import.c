@@ -362,8 +362,14 @@ run_phases(CsImport *imp)
 		Oid			t[2] = {BOOLOID, TEXTOID};
 		Datum		v[2] = {BoolGetDatum(imp->on_duplicate_last), CStringGetTextDatum(imp->key)};
 
-		cs_spi_exec("WITH d AS (SELECT keyv, pg_catalog.array_agg(rn ORDER BY rn) AS rns, pg_catalog.max(rn) AS last "
-					"FROM " WORK " WHERE st IS NULL GROUP BY keyv HAVING pg_catalog.count(*) > 1) "
+		/*
+		 * Keys that repeat are found with a count alone; only their rows
+		 * are gathered into arrays (one array per key of the file would
+		 * cost memory and time for nothing when keys are unique).
+		 */
+		cs_spi_exec("WITH k AS (SELECT keyv FROM " WORK " WHERE st IS NULL GROUP BY keyv HAVING pg_catalog.count(*) > 1), "
+					"d AS (SELECT w.keyv, pg_catalog.array_agg(w.rn ORDER BY w.rn) AS rns, pg_catalog.max(w.rn) AS last "
+					"FROM " WORK " w JOIN k ON k.keyv = w.keyv WHERE w.st IS NULL GROUP BY w.keyv) "
 					"UPDATE " WORK " w SET "
 					"st = CASE WHEN $1 THEN 'skipped' ELSE 'failed' END, "
 					"codes = CASE WHEN $1 THEN ARRAY['superseded'] ELSE ARRAY['duplicate_key_in_file'] END, "
@@ -419,8 +425,12 @@ run_phases(CsImport *imp)
 		cs_spi_exec("CREATE TEMP TABLE contactsync_match (rn int4 PRIMARY KEY, cands bigint[]) ON COMMIT DROP",
 					0, NULL, NULL, NULL, SPI_OK_UTILITY);
 
-	/* Rows that would create: the primary key is needed, and must be new. */
-	cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s) AS later "
+	/*
+	 * Rows that would create: the primary key is needed, and must be new.
+	 * When the key is the primary key, the duplicate check has already
+	 * failed or skipped every repeat, so no window is needed to find them.
+	 */
+	cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, %s AS later "
 						 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED ") "
 						 "UPDATE " WORK " w SET st = 'failed', "
 						 "codes = CASE WHEN f.pk IS NULL THEN ARRAY['missing_required'] ELSE ARRAY['channel_key_exists'] END, "
@@ -430,7 +440,10 @@ run_phases(CsImport *imp)
 						 "FROM f LEFT JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 "
 						 "AND c.external_member_id = f.pk "
 						 "WHERE w.rn = f.rn AND (f.pk IS NULL OR (f.later AND f.pk IS NOT NULL) OR c.id IS NOT NULL)",
-						 pk, pk, ch->name, pk, pk, pk, imp->schema),
+						 pk,
+						 (imp->key_field == ch->primary && !insert_all) ? "false" :
+						 psprintf("w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s)", pk),
+						 ch->name, pk, pk, pk, imp->schema),
 				2, t2, v2, NULL, SPI_OK_UPDATE);
 	cs_progress(imp, "classification", imp->rows);
 
