@@ -379,14 +379,38 @@ run_phases(CsImport *imp)
 					2, t, v, NULL, SPI_OK_UPDATE);
 		cs_progress(imp, "duplicate check", imp->rows);
 
-		/* Matching: every stored contact with the key, latest first. */
-		cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
-							 "SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
-							 "FROM " WORK " w JOIN %s.contactsync_contact c "
-							 "ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
-							 "WHERE w.st IS NULL GROUP BY w.rn",
-							 imp->schema, keycol),
-					2, t2, v2, NULL, SPI_OK_UTILITY);
+		/*
+		 * Matching: every stored contact with the key, latest first.  The
+		 * channel primary key is unique per workspace and channel, so a row
+		 * matches at most one contact and no aggregate is needed.  Other
+		 * keys: the candidates are counted first, and only rows with two or
+		 * more get their ordered list (an ordered aggregate sorts per group).
+		 */
+		if (imp->key_field == ch->primary)
+			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
+								 "SELECT w.rn, ARRAY[c.id] AS cands "
+								 "FROM " WORK " w JOIN %s.contactsync_contact c "
+								 "ON c.workspace = $1 AND c.channel = $2 AND c.external_member_id = w.keyv "
+								 "WHERE w.st IS NULL",
+								 imp->schema),
+						2, t2, v2, NULL, SPI_OK_UTILITY);
+		else
+		{
+			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
+								 "SELECT w.rn, ARRAY[pg_catalog.min(c.id)] AS cands, pg_catalog.count(*) AS n "
+								 "FROM " WORK " w JOIN %s.contactsync_contact c "
+								 "ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
+								 "WHERE w.st IS NULL GROUP BY w.rn",
+								 imp->schema, keycol),
+						2, t2, v2, NULL, SPI_OK_UTILITY);
+			cs_spi_exec(psprintf("UPDATE pg_temp.contactsync_match m SET cands = a.cands "
+								 "FROM (SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
+								 "FROM pg_temp.contactsync_match m2 JOIN " WORK " w ON w.rn = m2.rn "
+								 "JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
+								 "WHERE m2.n > 1 GROUP BY w.rn) AS a WHERE m.rn = a.rn",
+								 imp->schema, keycol),
+						2, t2, v2, NULL, SPI_OK_UPDATE);
+		}
 		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_match (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_spi_exec("ANALYZE pg_temp.contactsync_match", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_progress(imp, "matching", imp->rows);
@@ -476,7 +500,8 @@ run_phases(CsImport *imp)
 					 "], NULL) AS warnings"
 					 " FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn"
 					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = m.cands[1]"
-					 " WHERE w.st IS NULL) AS n OFFSET 0) AS m",
+					 " WHERE w.st IS NULL) AS n OFFSET 0) AS m"
+					 " WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0",
 					 pk, pk, pk, imp->schema);
 	{
 		Oid			t[6] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTARRAYOID};
@@ -547,15 +572,15 @@ run_phases(CsImport *imp)
 	appendStringInfo(&sql, "INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
 					 "SELECT $1, $3, w.rn, "
-					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN u.rn IS NULL THEN 'created' "
+					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN m.rn IS NULL THEN 'created' "
 					 "WHEN u.gone THEN 'skipped' WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
-					 "COALESCE(u.id, i.id), CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
+					 "CASE WHEN w.st IS NULL THEN COALESCE(u.id, m.cands[1], i.id) END, CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
 					 "CASE WHEN w.st IS NOT NULL THEN w.msg "
 					 "WHEN u.gone THEN pg_catalog.format('contact %%s was deleted by another transaction during the import', u.id) "
-					 "WHEN u.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
+					 "WHEN m.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
 					 "ELSE pg_catalog.format('created contact %%s', i.id) END "
 					 "ELSE pg_catalog.concat_ws('; ', "
-					 "CASE WHEN NOT u.changed THEN pg_catalog.format('contact %%s unchanged', u.id) "
+					 "CASE WHEN NOT COALESCE(u.changed, false) THEN pg_catalog.format('contact %%s unchanged', m.cands[1]) "
 					 "WHEN $6 THEN pg_catalog.format('contact %%s would be updated (dry run)', u.id) "
 					 "ELSE pg_catalog.format('updated contact %%s', u.id) END, "
 					 "CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
@@ -564,7 +589,8 @@ run_phases(CsImport *imp)
 					 "CASE WHEN w.st IN ('failed', 'skipped') OR u.gone THEN %s END, "
 					 "u.previous "
 					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
-					 "LEFT JOIN ins i ON w.st IS NULL AND u.rn IS NULL AND i.external_member_id = w.%s",
+					 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
+					 "LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s",
 					 imp->schema, lazy_cells_sql(imp), pk);
 	{
 		Oid			t[7] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID};
