@@ -267,6 +267,20 @@ lazy_cells_sql(CsImport *imp)
 }
 
 /*
+ * The contact column of merged field f: the channel fields, then custom,
+ * platform_name and unify_split (f < CSF_EXTERNAL_MEMBER_ID + 3).
+ */
+static const char *
+merged_column(int f)
+{
+	if (f < CSF_EXTERNAL_MEMBER_ID)
+		return cs_fields[f].name;
+	if (f == CSF_EXTERNAL_MEMBER_ID)
+		return "custom";
+	return f == CSF_EXTERNAL_MEMBER_ID + 1 ? "platform_name" : "unify_split";
+}
+
+/*
  * The merge rules of SPEC §3 as SQL, one expression per stored field, from
  * the row (w) and the stored contact (c): blanks never overwrite; with
  * overwrite off ($3) only empty fields are filled; tags merge or, with
@@ -286,30 +300,26 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 	initStringInfo(&e);
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
 	{
-		const char *n;
+		const char *n = merged_column(f);
 
 		resetStringInfo(&e);
 		if (f == CSF_EXTERNAL_MEMBER_ID)
 		{
-			n = "custom";
 			appendStringInfoString(&e, "CASE WHEN w.custom IS NULL THEN c.custom WHEN $3 THEN c.custom || w.custom "
 								   "ELSE w.custom || c.custom END");
 		}
 		else if (f == CSF_EXTERNAL_MEMBER_ID + 1)
 		{
-			n = "platform_name";
 			appendStringInfoString(&e, "CASE WHEN c.platform_name IS NULL OR c.platform_name = '' "
 								   "THEN COALESCE($5, c.platform_name) ELSE c.platform_name END");
 		}
 		else if (f == CSF_EXTERNAL_MEMBER_ID + 2)
 		{
-			n = "unify_split";
 			appendStringInfoString(&e, "c.unify_split AND w.email IS NULL AND w.phone IS NULL "
 								   "AND w.whatsapp_mobile IS NULL AND w.customer_id IS NULL AND w.line_uid IS NULL");
 		}
 		else
 		{
-			n = cs_fields[f].name;
 			if (f == (int) ch->primary)
 				appendStringInfo(&e, "c.%s", n);
 			else if (f == CSF_TAGS)
@@ -481,10 +491,23 @@ run_phases(CsImport *imp)
 	 * a tag) is kept, not overwritten with a stale value.
 	 */
 	initStringInfo(&sql);
+	/*
+	 * previous: the stored values of the fields the row changes (and
+	 * updated_at), so undo can put them back; fields the row leaves alone
+	 * are not copied.
+	 */
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
 						   "SELECT m.rn, m.id, m.warnings, m.changed, false AS gone, "
-						   "CASE WHEN m.changed THEN pg_catalog.to_jsonb(m.old) END AS previous "
-						   "FROM (SELECT n.rn, n.id, n.warnings, n.old, ROW(");
+						   "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', (m.old).updated_at)");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+	{
+		const char *n = merged_column(f);
+
+		appendStringInfo(&sql, " || CASE WHEN m.%s IS DISTINCT FROM (m.old).%s "
+						 "THEN pg_catalog.jsonb_build_object('%s', (m.old).%s) ELSE '{}'::jsonb END",
+						 n, n, n, n);
+	}
+	appendStringInfoString(&sql, " END AS previous FROM (SELECT n.*, ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
 	appendStringInfoString(&sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");

@@ -83,12 +83,29 @@ BEGIN
      AND u.status OPERATOR(pg_catalog.=) 'created' AND NOT u.changed AND u.later_batch IS NULL;
   GET DIAGNOSTICS deleted = ROW_COUNT;
 
+  -- previous holds the fields the import changed (every field, for batches
+  -- of 0.1.0); a field it does not hold keeps its value.
   UPDATE @extschema@.contactsync_contact c
-     SET platform_name = p.platform_name, line_uid = p.line_uid, email = p.email, phone = p.phone,
-         whatsapp_mobile = p.whatsapp_mobile, customer_id = p.customer_id, fb_id = p.fb_id, ig_id = p.ig_id,
-         name = p.name, note = p.note, gender = p.gender, birthday = p.birthday, tags = p.tags,
-         messaging_status = p.messaging_status, consent_source = p.consent_source, consent_at = p.consent_at,
-         custom = p.custom, unify_split = p.unify_split, updated_at = p.updated_at
+     SET
+         platform_name = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'platform_name' THEN p.platform_name ELSE c.platform_name END,
+         line_uid = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'line_uid' THEN p.line_uid ELSE c.line_uid END,
+         email = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'email' THEN p.email ELSE c.email END,
+         phone = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'phone' THEN p.phone ELSE c.phone END,
+         whatsapp_mobile = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'whatsapp_mobile' THEN p.whatsapp_mobile ELSE c.whatsapp_mobile END,
+         customer_id = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'customer_id' THEN p.customer_id ELSE c.customer_id END,
+         fb_id = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'fb_id' THEN p.fb_id ELSE c.fb_id END,
+         ig_id = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'ig_id' THEN p.ig_id ELSE c.ig_id END,
+         name = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'name' THEN p.name ELSE c.name END,
+         note = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'note' THEN p.note ELSE c.note END,
+         gender = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'gender' THEN p.gender ELSE c.gender END,
+         birthday = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'birthday' THEN p.birthday ELSE c.birthday END,
+         tags = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'tags' THEN p.tags ELSE c.tags END,
+         messaging_status = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'messaging_status' THEN p.messaging_status ELSE c.messaging_status END,
+         consent_source = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'consent_source' THEN p.consent_source ELSE c.consent_source END,
+         consent_at = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'consent_at' THEN p.consent_at ELSE c.consent_at END,
+         custom = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'custom' THEN p.custom ELSE c.custom END,
+         unify_split = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'unify_split' THEN p.unify_split ELSE c.unify_split END,
+         updated_at = CASE WHEN u.previous OPERATOR(pg_catalog.?) 'updated_at' THEN p.updated_at ELSE c.updated_at END
     FROM pg_temp.contactsync_undo_rows u,
          LATERAL pg_catalog.jsonb_populate_record(NULL::@extschema@.contactsync_contact, u.previous) AS p
    WHERE c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) u.contact_id

@@ -20,5 +20,5 @@ CREATE INDEX contactsync_import_row_contact_idx
 COMMENT ON TABLE @extschema@.contactsync_import_row IS
   'One row per staging row of every import: status, contact, codes, message, warnings, original cells of failed and skipped rows, and previous values for undo.';
 COMMENT ON COLUMN @extschema@.contactsync_import_row.previous IS
-  'For updated rows: the contact''s values before the update, used by contactsync_undo.';
+  'For updated rows: the values the update changed, as they were before it (and updated_at), used by contactsync_undo.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_row', '');

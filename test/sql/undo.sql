@@ -65,4 +65,25 @@ SELECT channel, unified_contact_id = (SELECT min(id) FROM contactsync_contact WH
   FROM contactsync_contact WHERE email = 'fay@example.com' ORDER BY channel;
 SELECT * FROM contactsync_undo((SELECT max(id) FROM contactsync_import_batch));
 SELECT channel, unified_contact_id = id AS own_person FROM contactsync_contact WHERE email = 'fay@example.com';
+
+-- previous holds what the update changed (and updated_at), no other field:
+-- batch 2 changed Ann's name, email, tags, gender and custom value.
+SELECT row_number, ARRAY(SELECT pg_catalog.jsonb_object_keys(previous) ORDER BY 1) AS previous_keys
+  FROM contactsync_import_row WHERE batch_id = 2 AND status = 'updated';
+
+-- A batch recorded by version 0.1.0 holds every field in previous; undo
+-- restores it just the same.
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('7', 32), 'Gil', 'gil@example.com', 'a', 'C7', 'male', 'gold');
+SELECT created FROM contactsync_import('s', 'line_uid');
+CREATE TEMP TABLE gil_before AS SELECT * FROM contactsync_contact WHERE line_uid = 'U' || repeat('7', 32);
+TRUNCATE s;
+INSERT INTO s VALUES ('U' || repeat('7', 32), 'Gil B', NULL, 'b', NULL, 'unknown', 'silver');
+SELECT batch_id AS gil_batch FROM contactsync_import('s', 'line_uid') \gset
+UPDATE contactsync_import_row SET previous = (SELECT pg_catalog.to_jsonb(g) FROM gil_before g)
+ WHERE batch_id = :gil_batch AND status = 'updated';
+SELECT restored FROM contactsync_undo(:gil_batch);
+SELECT count(*) AS differences FROM (
+  (SELECT * FROM contactsync_contact WHERE line_uid = 'U' || repeat('7', 32) EXCEPT SELECT * FROM gil_before)
+  UNION ALL (SELECT * FROM gil_before EXCEPT SELECT * FROM contactsync_contact WHERE line_uid = 'U' || repeat('7', 32))) d;
 RESET contactsync.default_region;
