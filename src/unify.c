@@ -564,7 +564,6 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 	int			nnodes;
 	int64	   *ucid_of_group;
 	int64	   *conflict_of_node;
-	int64	   *ucid;
 	char	  **linked_by;
 	int			i,
 				k;
@@ -753,40 +752,53 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		}
 	}
 
-	/* Write: unified_contact_id where it changed; conflict membership. */
-	ucid = palloc_extended(sizeof(int64) * Max(c.n + split.n, 1), MCXT_ALLOC_HUGE);
+	/*
+	 * Write: unified_contact_id where it changed; conflict membership.  The
+	 * arrays sent are sized by what is written (changed contacts, contacts
+	 * in conflict), not by the run.
+	 */
 	{
-		int64	   *ids = palloc_extended(sizeof(int64) * Max(c.n + split.n, 1), MCXT_ALLOC_HUGE);
-		int64	   *conf_ids = palloc_extended(sizeof(int64) * Max(c.n, 1), MCXT_ALLOC_HUGE);
-		int64	   *conf_contact = palloc_extended(sizeof(int64) * Max(c.n, 1), MCXT_ALLOC_HUGE);
-		Datum	   *conf_link = palloc_extended(sizeof(Datum) * Max(c.n, 1), MCXT_ALLOC_HUGE);
-		bool	   *conf_link_null = palloc_extended(sizeof(bool) * Max(c.n, 1), MCXT_ALLOC_HUGE);
+		int64	   *conf_ids,
+				   *conf_contact;
+		Datum	   *conf_link;
+		bool	   *conf_link_null;
 		int			nconf = 0;
-		int			nall = 0;
-		int64	   *group_size = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		int			nall = c.n + split.n;
+		int32	   *group_size = palloc_extended(sizeof(int32) * Max(nnodes, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		int64	   *upd_ids = NULL,
+				   *upd_ucid = NULL;
+		int			nupd = 0,
+					upd_cap = 0,
+					upd_cap2 = 0;
 		Datum		a[6];
 		Oid			t[6] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
 		int			dims[1];
 		int			lbs[1] = {1};
 
-		for (i = 0; i < c.n; i++)
+		/*
+		 * Only the rows whose unified_contact_id changes are sent, when the
+		 * stored values were read; the IS DISTINCT FROM keeps an unchanged
+		 * row unwritten either way.
+		 */
+		for (i = 0; i < nall; i++)
 		{
-			ids[nall] = c.ids[i];
-			ucid[nall++] = ucid_of_group[node[i]];
-			group_size[node[i]]++;
-			if (conflict_of_node[node[i]] >= 0)
+			bool		in_run = i < c.n;
+			int64		id = in_run ? c.ids[i] : split.ids[i - c.n];
+			int64		u = in_run ? ucid_of_group[node[i]] : id;
+			const int64 *cur = in_run ? c.current : split.current;
+
+			if (in_run)
 			{
-				conf_ids[nconf] = conflict_of_node[node[i]];
-				conf_contact[nconf] = c.ids[i];
-				conf_link_null[nconf] = (linked_by[i] == NULL);
-				conf_link[nconf] = linked_by[i] ? CStringGetTextDatum(linked_by[i]) : (Datum) 0;
-				nconf++;
+				group_size[node[i]]++;
+				if (conflict_of_node[node[i]] >= 0)
+					nconf++;
 			}
-		}
-		for (i = 0; i < split.n; i++)
-		{
-			ids[nall] = split.ids[i];
-			ucid[nall++] = split.ids[i];
+			if (cur != NULL && cur[in_run ? i : i - c.n] == u)
+				continue;
+			upd_ids = cs_grow(upd_ids, nupd, &upd_cap, sizeof(int64));
+			upd_ucid = cs_grow(upd_ucid, nupd, &upd_cap2, sizeof(int64));
+			upd_ids[nupd] = id;
+			upd_ucid[nupd++] = u;
 		}
 		for (i = 0; i < nnodes; i++)
 			if (group_size[i] > 0)
@@ -799,47 +811,48 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		stats.contacts = nall;
 		stats.conflicts = nconf;
 
-		/*
-		 * Only the rows whose unified_contact_id changes are sent, when the
-		 * stored values were read; the IS DISTINCT FROM keeps an unchanged
-		 * row unwritten either way.
-		 */
+		a[0] = args[0];
+		stats.changed = 0;
+		if (nupd > 0)
 		{
-			int64	   *upd_ids = palloc_extended(sizeof(int64) * Max(nall, 1), MCXT_ALLOC_HUGE);
-			int64	   *upd_ucid = palloc_extended(sizeof(int64) * Max(nall, 1), MCXT_ALLOC_HUGE);
-			int			nupd = 0;
-
-			for (i = 0; i < nall; i++)
-			{
-				int64		cur = -2;	/* unknown */
-
-				if (i < c.n && c.current)
-					cur = c.current[i];
-				else if (i >= c.n && split.current)
-					cur = split.current[i - c.n];
-				if (cur == ucid[i])
-					continue;
-				upd_ids[nupd] = ids[i];
-				upd_ucid[nupd++] = ucid[i];
-			}
-			a[0] = args[0];
 			a[1] = int8_array(upd_ids, nupd);
 			a[2] = int8_array(upd_ucid, nupd);
-			stats.changed = 0;
-			if (nupd > 0)
-			{
-				exec_arrays(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
-									 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
-									 "WHERE c.workspace = $1 AND c.id = u.id AND c.unified_contact_id IS DISTINCT FROM u.ucid",
-									 schema), 3, t, a, SPI_OK_UPDATE);
-				stats.changed = SPI_processed;
-			}
-			pfree(upd_ids);
-			pfree(upd_ucid);
+			exec_arrays(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
+								 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
+								 "WHERE c.workspace = $1 AND c.id = u.id AND c.unified_contact_id IS DISTINCT FROM u.ucid",
+								 schema), 3, t, a, SPI_OK_UPDATE);
+			stats.changed = SPI_processed;
 		}
+		cs_free_if(upd_ids);
+		cs_free_if(upd_ucid);
+
+		conf_ids = palloc_extended(sizeof(int64) * Max(nconf, 1), MCXT_ALLOC_HUGE);
+		conf_contact = palloc_extended(sizeof(int64) * Max(nconf, 1), MCXT_ALLOC_HUGE);
+		conf_link = palloc_extended(sizeof(Datum) * Max(nconf, 1), MCXT_ALLOC_HUGE);
+		conf_link_null = palloc_extended(sizeof(bool) * Max(nconf, 1), MCXT_ALLOC_HUGE);
+		nconf = 0;
+		for (i = 0; i < c.n; i++)
+			if (conflict_of_node[node[i]] >= 0)
+			{
+				conf_ids[nconf] = conflict_of_node[node[i]];
+				conf_contact[nconf] = c.ids[i];
+				conf_link_null[nconf] = (linked_by[i] == NULL);
+				conf_link[nconf] = linked_by[i] ? CStringGetTextDatum(linked_by[i]) : (Datum) 0;
+				nconf++;
+			}
 
 		/* The scope: every contact of the run ($2), or the whole workspace. */
-		a[1] = nargs == 1 ? int8_array(NULL, 0) : int8_array(ids, nall);
+		if (nargs == 1)
+			a[1] = int8_array(NULL, 0);
+		else
+		{
+			int64	   *scope_ids = palloc_extended(sizeof(int64) * Max(nall, 1), MCXT_ALLOC_HUGE);
+
+			memcpy(scope_ids, c.ids, sizeof(int64) * c.n);
+			if (split.n > 0)
+				memcpy(scope_ids + c.n, split.ids, sizeof(int64) * split.n);
+			a[1] = int8_array(scope_ids, nall);
+		}
 		/* Conflict rows of the scope: delete what went, insert what came. */
 		dims[0] = nconf;
 		a[3] = int8_array(conf_ids, nconf);

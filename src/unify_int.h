@@ -57,6 +57,9 @@ typedef struct UnifyKeys
 
 extern UnifyKeys cs_unify_keys(const char *schema, const char *workspace);
 
+/* pfree p unless it is NULL. */
+extern void cs_free_if(void *p);
+
 /* Grow a huge array of elements of `size` bytes to hold one more. */
 extern void *cs_grow(void *items, int n, int *cap, Size size);
 

@@ -207,8 +207,8 @@ recv_destroy(DestReceiver *self)
 }
 
 /* pfree what may never have been allocated (no rows). */
-static void
-free_if(void *p)
+void
+cs_free_if(void *p)
 {
 	if (p)
 		pfree(p);
@@ -226,9 +226,9 @@ static void
 drop_strings(LoadState *st)
 {
 	st->keep = false;
-	free_if(st->arena);
-	free_if(st->occ_off);
-	free_if(st->occ_len);
+	cs_free_if(st->arena);
+	cs_free_if(st->occ_off);
+	cs_free_if(st->occ_len);
 	st->arena = NULL;
 	st->occ_off = NULL;
 	st->occ_len = NULL;
@@ -621,8 +621,8 @@ cs_unify_load_workspace(const char *schema, const char *workspace,
 			c->current[i] = st.current[order[i].occ];
 		}
 		pfree(order);
-		free_if(st.ids);
-		free_if(st.current);
+		cs_free_if(st.ids);
+		cs_free_if(st.current);
 	}
 
 	/* Hash groups: equal hashes of one key, brought together by sorting. */
@@ -635,7 +635,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace,
 			o[i].occ = i;
 			o[i].key = st.occ_key[i];
 		}
-		free_if(st.occ_hash);
+		cs_free_if(st.occ_hash);
 		radix_sort_occ(o, st.nocc);
 		st.vid = palloc_extended(sizeof(int32) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
 		st.multi = palloc_extended(sizeof(uint8) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
@@ -745,8 +745,8 @@ cs_unify_load_workspace(const char *schema, const char *workspace,
 	}
 	pfree(st.vid);
 	pfree(st.multi);
-	free_if(st.occ_key);
-	free_if(st.occ_owner);
+	cs_free_if(st.occ_key);
+	cs_free_if(st.occ_owner);
 	pfree(st.occ_start);
 	pfree(st.sorted_pos);
 	pfree(st.scan_of);
