@@ -577,7 +577,14 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 	}
 
 	if (nargs == 1)
-		cs_unify_load_workspace(schema, workspace, &c, &split, &shared, &nshared);
+		/*
+		 * The identifier strings may take maintenance_work_mem in
+		 * contactsync_unify, a maintenance command; work_mem when the run
+		 * follows an import (seeds given).
+		 */
+		cs_unify_load_workspace(schema, workspace,
+								(Size) (seeds != (Datum) 0 ? work_mem : maintenance_work_mem) * 1024,
+								&c, &split, &shared, &nshared);
 	else
 	{
 		load_contacts(schema, args, types, nargs, true, &c, &split.ids, &split.n);

@@ -36,11 +36,12 @@ typedef struct SplitContacts
 } SplitContacts;
 
 /*
- * Read a whole workspace in one streamed query (two passes over one
- * snapshot): the contacts, their customer_id groups, and every unify-key
- * value two or more of them share.
+ * Read a whole workspace with a streamed query (once, or twice over one
+ * snapshot when the strings do not fit in `budget` bytes): the contacts,
+ * their customer_id groups, and every unify-key value two or more of them
+ * share.
  */
-extern void cs_unify_load_workspace(const char *schema, const char *workspace,
+extern void cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 									Contacts *c, SplitContacts *split,
 									Shared **shared, int *nshared);
 

@@ -13,7 +13,8 @@
  * seeded hash, and checked again).
  *
  * The strings for that check come from the first read while they fit in
- * maintenance_work_mem (one read in all); past that they are dropped and a
+ * the budget (maintenance_work_mem for contactsync_unify, work_mem inside
+ * an import: one read in all); past that they are dropped and a
  * second read over the same snapshot supplies them, keeping only the
  * strings of shared values.  Memory: about 40 bytes per contact and 20 per
  * identifier value, plus the strings (all of them within the budget, or
@@ -557,7 +558,7 @@ cmp_occ(const void *a, const void *b)
 }
 
 void
-cs_unify_load_workspace(const char *schema, const char *workspace,
+cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 						Contacts *c, SplitContacts *split,
 						Shared **shared_out, int *nshared_out)
 {
@@ -582,7 +583,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace,
 	st.use_col[6] = keys.ig_id;
 	st.cxt = CurrentMemoryContext;
 	st.keep = true;
-	st.budget = (Size) maintenance_work_mem * 1024;
+	st.budget = budget;
 	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify row", ALLOCSET_SMALL_SIZES);
 	st.repcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify values", ALLOCSET_DEFAULT_SIZES);
 
