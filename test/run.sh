@@ -7,6 +7,7 @@
 #   bash test/run.sh              every suite, plain build
 #   bash test/run.sh --sanitize   every suite, extension built with
 #                                 AddressSanitizer and UndefinedBehaviorSanitizer
+#   bash test/run.sh --fuzz       the libFuzzer harnesses (test/fuzz/run.sh)
 #
 # A checker run also fails when the checker reported anything (test/checkers/lib.sh).
 set -euo pipefail
@@ -17,7 +18,8 @@ mode=${1:-plain}
 case "$mode" in
   plain) ;;
   --sanitize) cs_sanitize_build ;;
-  *) echo "usage: bash test/run.sh [--sanitize]" >&2; exit 2 ;;
+  --fuzz) exec bash "$cs_root/test/fuzz/run.sh" ;;
+  *) echo "usage: bash test/run.sh [--sanitize | --fuzz]" >&2; exit 2 ;;
 esac
 
 cs_setup
