@@ -30,7 +30,8 @@ INSERT INTO hostile VALUES
   ('many dots',                  'a@' || repeat('.', 100000)),
   ('many plus signs',            repeat('+', 100000)),
   ('digits and letters',         '09l2E45b7B'),
-  ('5000-character email',       repeat('x', 4988) || '@example.com');
+  ('5000-character email',       repeat('x', 4988) || '@example.com'),
+  ('long non-ASCII label',       'a@ü' || repeat('b', 1000) || '.com');
 
 -- Every result is NULL or a fixed point of the normaliser (a valid stored form).
 SELECT rule,
