@@ -7,6 +7,7 @@
 #   bash test/run.sh              every suite, plain build
 #   bash test/run.sh --sanitize   every suite, extension built with
 #                                 AddressSanitizer and UndefinedBehaviorSanitizer
+#   bash test/run.sh --valgrind   every suite, the server under valgrind memcheck
 #   bash test/run.sh --fuzz       the libFuzzer harnesses (test/fuzz/run.sh)
 #
 # A checker run also fails when the checker reported anything (test/checkers/lib.sh).
@@ -18,13 +19,15 @@ mode=${1:-plain}
 case "$mode" in
   plain) ;;
   --sanitize) cs_sanitize_build ;;
+  --valgrind) cs_deps=(valgrind) ;;
   --fuzz) exec bash "$cs_root/test/fuzz/run.sh" ;;
-  *) echo "usage: bash test/run.sh [--sanitize | --fuzz]" >&2; exit 2 ;;
+  *) echo "usage: bash test/run.sh [--sanitize | --valgrind | --fuzz]" >&2; exit 2 ;;
 esac
 
 cs_setup
 case "$mode" in
   --sanitize) cs_sanitize_server ;;
+  --valgrind) cs_valgrind_server ;;
 esac
 cs_prepare_work
 cs_start_cluster

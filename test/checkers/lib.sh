@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The memory checkers of the test command (test/run.sh --sanitize).  The server binaries are Debian's and not instrumented; what
+# The memory checkers of the test command (test/run.sh --sanitize,
+# --valgrind).  The server binaries are Debian's and not instrumented; what
 # is checked is the extension's code inside them.  The checkers write their
 # reports to files in one directory (UBSan's go to the server log), and
 # cs_checker_clean fails when there is any, or when a server process
@@ -19,7 +20,8 @@ cs_checker_dir() {
 # postgres.bin and a script that starts it under the given command takes
 # its place, so pg_ctl, pg_regress, isolation and TAP clusters all get it.
 # The set-up modes (initdb's --boot, --check and --single; -V, -C) run
-# unwatched: they never load the extension.
+# unwatched: they never load the extension, and valgrind would only slow
+# them down.
 cs_wrap_server() {
   local bin
   bin="$("$PG_CONFIG" --bindir)/postgres"
@@ -61,6 +63,23 @@ cs_sanitize_server() {
   cs_wrap_server env "LD_PRELOAD=$runtime $cs_tmp/preload.so" \
     "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$cs_checks/asan" \
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1"
+}
+
+# valgrind memcheck on every server process (backends are forks of the
+# postmaster, so they stay under it) of the plain build.  Suppressions
+# cover PostgreSQL's own code only (test/checkers/valgrind.supp); each
+# report names where the uninitialised bytes came from (--track-origins)
+# and how to suppress it.  Leak checking is off, as for ASan.  A process
+# with an error exits with 128, which the postmaster treats as a crash, so
+# errors are loud in the suites too.
+cs_valgrind_server() {
+  cs_checker_dir
+  # A copy the server's user can read wherever the checkout is.
+  cp "$cs_root/test/checkers/valgrind.supp" "$cs_tmp/valgrind.supp"
+  cs_wrap_server valgrind --quiet --tool=memcheck --trace-children=yes \
+    --leak-check=no --track-origins=yes --num-callers=40 --error-exitcode=128 \
+    --gen-suppressions=all --suppressions="$cs_tmp/valgrind.supp" \
+    --log-file="$cs_checks/valgrind.%p"
 }
 
 # Whether the checkers stayed silent: prints every report and returns 1 if

@@ -67,11 +67,11 @@ CREATE FUNCTION pg_temp.anon_kb() RETURNS bigint LANGUAGE sql AS $$
 SELECT failed FROM contactsync_import('failing_small', 'line_uid', workspace => 'mem');
 SELECT pg_temp.anon_kb() AS after_small \gset
 SELECT failed FROM contactsync_import('failing', 'line_uid', workspace => 'mem');
--- Under a memory checker (test/run.sh --sanitize) resident memory
+-- Under a memory checker (test/run.sh --sanitize, --valgrind) resident memory
 -- is the checker's allocator's (freed blocks held back to catch a use after
 -- free, shadow memory), not a measure of the memory contexts: the plain run
 -- checks the bound.
-SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ '/libasan' AS under_checker \gset
+SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ '/(libasan|vgpreload_memcheck)' AS under_checker \gset
 SELECT :'under_checker'::boolean OR pg_temp.anon_kb() - :after_small < 16384 AS private_memory_growth_under_16mb;
 
 DROP TABLE cancel_staging, failing, failing_small;
