@@ -35,7 +35,9 @@ EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/corpus/phone_corpus
 
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter
+# COPT (extra compiler flags: PGXS adds them to CFLAGS and LDFLAGS) applies
+# to the C++ file too, so a sanitizer build instruments all of it.
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter $(COPT)
 SHLIB_LINK = -lphonenumber -licui18n -licuuc -licudata -lstdc++
 
 # No LLVM bitcode: it needs clang at build time and buys nothing here.

@@ -261,6 +261,13 @@ cs_idna_to_ascii(const char *s, int len, char **out, int *outlen)
 		info = (UIDNAInfo) UIDNA_INFO_INITIALIZER;
 		n = uidna_nameToASCII_UTF8(idna, s, len, dest, cap, &info, &status);
 	}
+	/*
+	 * ICU's Punycode takes at most 1,000 code points per label; a longer
+	 * label is far over the 63-octet limit anyway, so it is an invalid
+	 * domain (bad data), not a failure.
+	 */
+	if (status == U_INPUT_TOO_LONG_ERROR)
+		return false;
 	if (U_FAILURE(status))
 		icu_failed(status, "IDNA conversion");
 	if (info.errors != 0)

@@ -24,10 +24,38 @@ cs_tmpdir() {
 # so a copy of the two trees is a complete server).  The system's server is
 # never written to: runs with different builds (a sanitizer build, say) can
 # go on side by side.  Afterwards PG_CONFIG names the private copy.
+#
+# A checker run (test/checkers/lib.sh) names its extra packages for
+# test/deps.sh in the array cs_deps.  Extra make variables (the array
+# cs_make_flags, and the words of $CS_MAKE_FLAGS) build in a clean copy of
+# the tree, so the checkout's own objects stay those of a plain build: make
+# does not notice changed flags, and a later plain build or install must not
+# pick up instrumented objects.
 cs_setup() {
-  bash "$cs_root/test/deps.sh"
-  make -C "$cs_root" -s PG_CONFIG="$PG_CONFIG" ${CS_MAKE_FLAGS:-}
+  local extra=()
+  read -ra extra <<< "${CS_MAKE_FLAGS:-}"
+  cs_make_flags=(${cs_make_flags[@]+"${cs_make_flags[@]}"} ${extra[@]+"${extra[@]}"})
+  bash "$cs_root/test/deps.sh" ${cs_deps[@]+"${cs_deps[@]}"}
+  cs_build="$cs_root"
+  if [ ${#cs_make_flags[@]} -gt 0 ]; then
+    cs_tmpdir
+    cs_build="$cs_tmp/build"
+    cs_copy_tree "$cs_build"
+    make -C "$cs_build" -s clean PG_CONFIG="$PG_CONFIG"
+  fi
+  cs_make all
   cs_install_private
+}
+
+# make in the build tree, with the run's extra variables.
+cs_make() {
+  make -C "$cs_build" -s PG_CONFIG="$PG_CONFIG" ${cs_make_flags[@]+"${cs_make_flags[@]}"} "$@"
+}
+
+# Copy the checkout (without .git) to a new directory.
+cs_copy_tree() {
+  mkdir -p "$1"
+  (cd "$cs_root" && tar --exclude=./.git -cf - .) | (cd "$1" && tar -xf -)
 }
 
 cs_install_private() {
@@ -40,7 +68,7 @@ cs_install_private() {
   cp -a "$(dirname "$bindir")/." "$prefix$(dirname "$bindir")/"
   cp -a "$sharedir" "$prefix$(dirname "$sharedir")/"
   [ -d "$prefix$pkglibdir" ] || { echo "unexpected layout: $pkglibdir is not under $(dirname "$bindir")" >&2; return 1; }
-  make -C "$cs_root" -s install PG_CONFIG="$PG_CONFIG" DESTDIR="$prefix" ${CS_MAKE_FLAGS:-}
+  cs_make install DESTDIR="$prefix"
   PG_CONFIG="$prefix$bindir/pg_config"
   export PG_CONFIG
 }
@@ -51,8 +79,7 @@ cs_prepare_work() {
   cs_tmpdir
   if [ "$(id -u)" -eq 0 ]; then
     cs_user=postgres
-    mkdir -p "$cs_tmp/tree"
-    (cd "$cs_root" && tar --exclude=./.git -cf - .) | (cd "$cs_tmp/tree" && tar -xf -)
+    cs_copy_tree "$cs_tmp/tree"
     chown -R postgres "$cs_tmp"
     cs_work="$cs_tmp/tree"
   else

@@ -3,10 +3,32 @@
 # the extension, starts a throwaway cluster, and runs every suite —
 # pg_regress (test/sql), isolation (test/specs) and TAP (test/t).  Prints
 # the diffs of a failing suite and exits non-zero if anything failed.
+#
+#   bash test/run.sh              every suite, plain build
+#   bash test/run.sh --sanitize   every suite, extension built with
+#                                 AddressSanitizer and UndefinedBehaviorSanitizer
+#   bash test/run.sh --valgrind   every suite, the server under valgrind memcheck
+#   bash test/run.sh --fuzz       the libFuzzer harnesses (test/fuzz/run.sh)
+#
+# A checker run also fails when the checker reported anything (test/checkers/lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/checkers/lib.sh"
+
+mode=${1:-plain}
+case "$mode" in
+  plain) ;;
+  --sanitize) cs_sanitize_build ;;
+  --valgrind) cs_deps=(valgrind) ;;
+  --fuzz) exec bash "$cs_root/test/fuzz/run.sh" ;;
+  *) echo "usage: bash test/run.sh [--sanitize | --valgrind | --fuzz]" >&2; exit 2 ;;
+esac
 
 cs_setup
+case "$mode" in
+  --sanitize) cs_sanitize_server ;;
+  --valgrind) cs_valgrind_server ;;
+esac
 cs_prepare_work
 cs_start_cluster
 
@@ -37,6 +59,14 @@ run_suite() {
 run_suite "pg_regress" make -s installcheck-regress-only
 run_suite "isolation" make -s installcheck-isolation-only
 run_suite "TAP" make -s installcheck-tap-only PROVE_TESTS='test/t/*.pl' PROVE_FLAGS='--timer'
+if [ "$mode" != plain ]; then
+  echo "== ${mode#--} reports =="
+  if cs_checker_clean; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+fi
 
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

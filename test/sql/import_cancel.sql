@@ -78,8 +78,14 @@ CREATE TRIGGER note_memory AFTER UPDATE OF rows ON contactsync_import_batch
 SELECT failed FROM contactsync_import('failing_small', 'line_uid', workspace => 'mem');
 SELECT failed FROM contactsync_import('failing', 'line_uid', workspace => 'mem');
 DROP TRIGGER note_memory ON contactsync_import_batch;
+-- Under a memory checker (test/run.sh --sanitize, --valgrind) resident memory
+-- is the checker's allocator's (freed blocks held back to catch a use after
+-- free, shadow memory), not a measure of the memory contexts: the plain run
+-- checks the bound.
+SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ '/(libasan|vgpreload_memcheck)' AS under_checker \gset
 SELECT count(*) AS imports_seen,
-       max(anon_kb) FILTER (WHERE batch_rows = 100000) - max(anon_kb) FILTER (WHERE batch_rows = 10000) < 16384
+       :'under_checker'::boolean
+       OR max(anon_kb) FILTER (WHERE batch_rows = 100000) - max(anon_kb) FILTER (WHERE batch_rows = 10000) < 16384
          AS private_memory_growth_under_16mb
   FROM memory_seen;
 

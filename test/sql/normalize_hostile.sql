@@ -30,7 +30,8 @@ INSERT INTO hostile VALUES
   ('many dots',                  'a@' || repeat('.', 100000)),
   ('many plus signs',            repeat('+', 100000)),
   ('digits and letters',         '09l2E45b7B'),
-  ('5000-character email',       repeat('x', 4988) || '@example.com');
+  ('5000-character email',       repeat('x', 4988) || '@example.com'),
+  ('long non-ASCII label',       'a@ü' || repeat('b', 1000) || '.com');
 
 -- Every result is NULL or a fixed point of the normaliser (a valid stored form).
 SELECT rule,
@@ -67,5 +68,11 @@ SELECT pg_temp.churn(20000) AS warm_up_valid;
 INSERT INTO rss SELECT 'before', pg_temp.rss_kb();
 SELECT pg_temp.churn(200000) AS valid;
 INSERT INTO rss SELECT 'after', pg_temp.rss_kb();
-SELECT (SELECT kb FROM rss WHERE label = 'after') - (SELECT kb FROM rss WHERE label = 'before') < 8192
+-- Under a memory checker (test/run.sh --sanitize, --valgrind) resident memory
+-- is the checker's allocator's, not the extension's: the plain run checks the
+-- bound (and the fuzzers check every call for leaks).
+SELECT pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/maps')
+         ~ '/(libasan|vgpreload_memcheck)' AS under_checker \gset
+SELECT :'under_checker'::boolean
+       OR (SELECT kb FROM rss WHERE label = 'after') - (SELECT kb FROM rss WHERE label = 'before') < 8192
        AS rss_growth_under_8mb;
