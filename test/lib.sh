@@ -47,9 +47,10 @@ cs_setup() {
   cs_install_private
 }
 
-# make in the build tree, with the run's extra variables.
+# make in the build tree (the checkout unless cs_setup chose a copy), with
+# the run's extra variables.
 cs_make() {
-  make -C "$cs_build" -s PG_CONFIG="$PG_CONFIG" ${cs_make_flags[@]+"${cs_make_flags[@]}"} "$@"
+  make -C "${cs_build:-$cs_root}" -s PG_CONFIG="$PG_CONFIG" ${cs_make_flags[@]+"${cs_make_flags[@]}"} "$@"
 }
 
 # Copy the checkout (without .git) to a new directory.
