@@ -71,26 +71,6 @@ uf_union(int32 *p, int32 a, int32 b)
 		p[a] = b;
 }
 
-/* Index of contact id in the sorted array, or -1. */
-static int
-contact_index(const Contacts *c, int64 id)
-{
-	int			lo = 0,
-				hi = c->n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (c->ids[mid] == id)
-			return mid;
-		if (c->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
 
 typedef struct IdCid
 {
@@ -292,7 +272,7 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 	sh->members = palloc(sizeof(int32) * Max(nelems, 1));
 	for (k = 0; k < nelems; k++)
 	{
-		int			idx = contact_index(sr->c, elems[k]);
+		int			idx = cs_find_id(sr->c->ids, sr->c->n, elems[k]);
 
 		if (idx >= 0)
 			sh->members[m++] = idx;

@@ -58,6 +58,9 @@ typedef struct UnifyKeys
 
 extern UnifyKeys cs_unify_keys(const char *schema, const char *workspace);
 
+/* Position of contact id in ids (ascending, n of them), or -1. */
+extern int	cs_find_id(const int64 *ids, int n, int64 id);
+
 /* pfree p unless it is NULL. */
 extern void cs_free_if(void *p);
 

@@ -279,8 +279,8 @@ add_occurrence(LoadState *st, uint64 h, int key, int owner, const char *s, int l
 }
 
 /* Binary search of a contact id in id order, or -1. */
-static int
-find_id(const int64 *ids, int n, int64 id)
+int
+cs_find_id(const int64 *ids, int n, int64 id)
 {
 	int			lo = 0,
 				hi = n - 1;
@@ -424,7 +424,7 @@ recv_row(TupleTableSlot *slot, DestReceiver *self)
 		if (st->next_scan < st->n && st->sorted_ids[st->sorted_pos[st->next_scan]] == id)
 			pos = st->sorted_pos[st->next_scan];
 		else
-			pos = find_id(st->sorted_ids, st->n, id);
+			pos = cs_find_id(st->sorted_ids, st->n, id);
 		if (pos < 0)
 			elog(ERROR, "contact " INT64_FORMAT " appeared between two reads of one snapshot", id);
 		scan = st->scan_of[pos];
