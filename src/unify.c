@@ -96,9 +96,6 @@ cmp_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The scope condition of a query: the whole workspace, or the ids in $2. */
-#define SCOPE(seeds) ((seeds) ? " AND c.id = ANY ($2)" : "")
-
 /*
  * Run a query through a cursor, FETCH_ROWS rows at a time, and hand each row
  * to fn: the tuples of a batch are freed before the next, so memory follows
@@ -208,23 +205,26 @@ contact_row(HeapTuple t, TupleDesc d, void *state)
 }
 
 /*
- * Load the contacts of the run: contacts without a customer_id one per row,
- * contacts with one grouped by it (a hash aggregate, no sort), so each
- * group row is one customer_id group; split contacts apart.
+ * Load the contacts of the run (the ids in $2): contacts without a
+ * customer_id one per row, contacts with one grouped by it, so each group row
+ * is one customer_id group; split contacts apart.  The scope is read once by
+ * id (a materialised CTE), so no branch can pick a plan that walks a whole
+ * identifier index of the store.
  */
 static void
-load_contacts(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
+load_contacts(const char *schema, Datum *args, Oid *types, int nargs,
 			  Contacts *c, int64 **split_ids, int *nsplit)
 {
-	char	   *sql = psprintf("SELECT true AS is_group, pg_catalog.array_agg(c.id) FILTER (WHERE NOT c.unify_split), "
+	char	   *sql = psprintf("WITH c AS MATERIALIZED (SELECT c.id, c.customer_id, c.unify_split "
+							   "FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = ANY ($2)) "
+							   "SELECT true AS is_group, pg_catalog.array_agg(c.id) FILTER (WHERE NOT c.unify_split), "
 							   "pg_catalog.array_agg(c.id) FILTER (WHERE c.unify_split) "
-							   "FROM %s.contactsync_contact c WHERE c.workspace = $1%s AND c.customer_id IS NOT NULL "
-							   "GROUP BY c.customer_id "
-							   "UNION ALL SELECT false, ARRAY[c.id], NULL FROM %s.contactsync_contact c "
-							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND NOT c.unify_split "
-							   "UNION ALL SELECT false, NULL, ARRAY[c.id] FROM %s.contactsync_contact c "
-							   "WHERE c.workspace = $1%s AND c.customer_id IS NULL AND c.unify_split",
-							   schema, SCOPE(scoped), schema, SCOPE(scoped), schema, SCOPE(scoped));
+							   "FROM c WHERE c.customer_id IS NOT NULL GROUP BY c.customer_id "
+							   "UNION ALL SELECT false, ARRAY[c.id], NULL FROM c "
+							   "WHERE c.customer_id IS NULL AND NOT c.unify_split "
+							   "UNION ALL SELECT false, NULL, ARRAY[c.id] FROM c "
+							   "WHERE c.customer_id IS NULL AND c.unify_split",
+							   schema);
 	ContactRows cr = {0};
 	int			i;
 
@@ -292,11 +292,11 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 }
 
 /*
- * Load every unify-key value shared by two or more contacts of the run.
- * phone and whatsapp_mobile are one phone space.
+ * Load every unify-key value shared by two or more contacts of the run (the
+ * ids in $2).  phone and whatsapp_mobile are one phone space.
  */
 static Shared *
-load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
+load_shared(const char *schema, Datum *args, Oid *types, int nargs,
 			const Contacts *c, int *nshared)
 {
 	char	   *sql = psprintf("SELECT s.k || ':' || s.v, pg_catalog.array_agg(s.id) FROM ("
@@ -304,12 +304,12 @@ load_shared(const char *schema, Datum *args, Oid *types, int nargs, bool scoped,
 							   "CROSS JOIN LATERAL (VALUES ('email', c.email, 'email'), ('phone', c.phone, 'phone'), "
 							   "('phone', c.whatsapp_mobile, 'whatsapp_mobile'), ('line_uid', c.line_uid, 'line_uid'), "
 							   "('fb_id', c.fb_id, 'fb_id'), ('ig_id', c.ig_id, 'ig_id')) AS u(k, v, field) "
-							   "WHERE c.workspace = $1%s AND NOT c.unify_split AND u.v IS NOT NULL "
+							   "WHERE c.workspace = $1 AND c.id = ANY ($2) AND NOT c.unify_split AND u.v IS NOT NULL "
 							   "AND u.field = ANY (COALESCE((SELECT st.unify_keys FROM %s.contactsync_settings st "
 							   "WHERE st.workspace = $1), ARRAY['email', 'phone', 'customer_id', 'line_uid', "
 							   "'whatsapp_mobile', 'fb_id', 'ig_id']))) AS s "
 							   "GROUP BY s.k, s.v HAVING pg_catalog.count(*) > 1",
-							   schema, SCOPE(scoped), schema);
+							   schema, schema);
 	SharedRows	sr = {0};
 
 	sr.c = c;
@@ -479,16 +479,24 @@ seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
 {
 	int			nseeds = ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(seeds)),
 										ARR_DIMS(DatumGetArrayTypeP(seeds)));
-	Oid			t[1] = {TEXTOID};
-	Datum		a[1] = {CStringGetTextDatum(workspace)};
+	Oid			t[2] = {TEXTOID, INT8OID};
+	Datum		a[2];
 	bool		isnull;
 	int64		total;
 	int			rc;
 
 	if (nseeds < 1000)
 		return false;
-	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM %s.contactsync_contact WHERE workspace = $1",
-										schema), 1, t, a, NULL, false, 0);
+
+	/*
+	 * Count no further than the answer needs (four contacts a seed, plus
+	 * one): the cost follows the batch, not the size of the store.
+	 */
+	a[0] = CStringGetTextDatum(workspace);
+	a[1] = Int64GetDatum((int64) nseeds * 4 + 1);
+	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_contact "
+										"WHERE workspace = $1 LIMIT $2) AS s", schema),
+							   2, t, a, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "contact count failed: %s", SPI_result_code_string(rc));
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -567,9 +575,9 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 								&c, &split, &shared, &nshared);
 	else
 	{
-		load_contacts(schema, args, types, nargs, true, &c, &split.ids, &split.n);
+		load_contacts(schema, args, types, nargs, &c, &split.ids, &split.n);
 		split.current = NULL;
-		shared = load_shared(schema, args, types, nargs, true, &c, &nshared);
+		shared = load_shared(schema, args, types, nargs, &c, &nshared);
 	}
 
 	/* 2. Components of contacts without a customer_id. */
@@ -847,12 +855,14 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		a[5] = PointerGetDatum(construct_md_array(conf_link, conf_link_null, 1, dims, lbs,
 												  TEXTOID, -1, false, TYPALIGN_INT));
 		exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
-							 "AND (%s OR m.contact_id = ANY ($2) OR NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
-							 "WHERE c.workspace = $1 AND c.id = m.contact_id)) "
+							 "AND (%s OR m.contact_id = ANY ($2) OR (m.conflict_id IN (SELECT s.conflict_id "
+							 "FROM %s.contactsync_conflict_member s WHERE s.workspace = $1 AND s.contact_id = ANY ($2)) "
+							 "AND NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
+							 "WHERE c.workspace = $1 AND c.id = m.contact_id))) "
 							 "AND NOT EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "
 							 "AS n(conflict_id, contact_id, linked_by) WHERE n.contact_id = m.contact_id "
 							 "AND n.conflict_id = m.conflict_id AND n.linked_by IS NOT DISTINCT FROM m.linked_by)",
-							 schema, nargs == 1 ? "true" : "false", schema),
+							 schema, nargs == 1 ? "true" : "false", schema, schema),
 					6, t, a, SPI_OK_DELETE);
 		exec_arrays(psprintf("INSERT INTO %s.contactsync_conflict_member (workspace, conflict_id, contact_id, linked_by) "
 							 "SELECT $1, n.conflict_id, n.contact_id, n.linked_by "
