@@ -344,6 +344,37 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 	}
 }
 
+
+static int
+cmp_uint64(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a,
+				y = *(const uint64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Whether two rows in play may share a key: two equal key hashes (a true
+ * repeat, or a collision that the exact check then tells apart).
+ */
+static bool
+keys_may_repeat(CsImport *imp)
+{
+	int64		i;
+
+	bool		repeat = false;
+
+	if (imp->key_hashes == NULL)
+		return true;
+	qsort(imp->key_hashes, imp->nkey_hashes, sizeof(uint64), cmp_uint64);
+	for (i = 1; i < imp->nkey_hashes && !repeat; i++)
+		repeat = imp->key_hashes[i] == imp->key_hashes[i - 1];
+	pfree(imp->key_hashes);
+	imp->key_hashes = NULL;
+	return repeat;
+}
+
 /*
  * The set-based phases: duplicates, matching, classification, merge, and
  * one statement that creates contacts and records every row's outcome.
@@ -375,18 +406,21 @@ run_phases(CsImport *imp)
 		/*
 		 * Keys that repeat are found with a count alone; only their rows
 		 * are gathered into arrays (one array per key of the file would
-		 * cost memory and time for nothing when keys are unique).
+		 * cost memory and time for nothing when keys are unique).  When the
+		 * reader's key hashes are all distinct, no key repeats and the
+		 * statement is not run.
 		 */
-		cs_spi_exec("WITH k AS (SELECT keyv FROM " WORK " WHERE st IS NULL GROUP BY keyv HAVING pg_catalog.count(*) > 1), "
-					"d AS (SELECT w.keyv, pg_catalog.array_agg(w.rn ORDER BY w.rn) AS rns, pg_catalog.max(w.rn) AS last "
-					"FROM " WORK " w JOIN k ON k.keyv = w.keyv WHERE w.st IS NULL GROUP BY w.keyv) "
-					"UPDATE " WORK " w SET "
-					"st = CASE WHEN $1 THEN 'skipped' ELSE 'failed' END, "
-					"codes = CASE WHEN $1 THEN ARRAY['superseded'] ELSE ARRAY['duplicate_key_in_file'] END, "
-					"msg = CASE WHEN $1 THEN pg_catalog.format('superseded by row %s, which has the same %s %s', d.last, $2, w.keyv) "
-					"ELSE pg_catalog.format('%s %s appears more than once in the file (rows %s)', $2, w.keyv, pg_catalog.array_to_string(d.rns, ', ')) END "
-					"FROM d WHERE w.keyv = d.keyv AND w.st IS NULL AND (NOT $1 OR w.rn < d.last)",
-					2, t, v, NULL, SPI_OK_UPDATE);
+		if (keys_may_repeat(imp))
+			cs_spi_exec("WITH k AS (SELECT keyv FROM " WORK " WHERE st IS NULL GROUP BY keyv HAVING pg_catalog.count(*) > 1), "
+						"d AS (SELECT w.keyv, pg_catalog.array_agg(w.rn ORDER BY w.rn) AS rns, pg_catalog.max(w.rn) AS last "
+						"FROM " WORK " w JOIN k ON k.keyv = w.keyv WHERE w.st IS NULL GROUP BY w.keyv) "
+						"UPDATE " WORK " w SET "
+						"st = CASE WHEN $1 THEN 'skipped' ELSE 'failed' END, "
+						"codes = CASE WHEN $1 THEN ARRAY['superseded'] ELSE ARRAY['duplicate_key_in_file'] END, "
+						"msg = CASE WHEN $1 THEN pg_catalog.format('superseded by row %s, which has the same %s %s', d.last, $2, w.keyv) "
+						"ELSE pg_catalog.format('%s %s appears more than once in the file (rows %s)', $2, w.keyv, pg_catalog.array_to_string(d.rns, ', ')) END "
+						"FROM d WHERE w.keyv = d.keyv AND w.st IS NULL AND (NOT $1 OR w.rn < d.last)",
+						2, t, v, NULL, SPI_OK_UPDATE);
 		cs_progress(imp, "duplicate check", imp->rows);
 
 		/*

@@ -71,6 +71,15 @@ typedef struct CsImport
 	TimestampTz last_report;
 	TimestampTz phase_started;
 
+	/*
+	 * 64-bit hashes of the keys of the rows still in play, gathered while
+	 * reading: when no two are equal, no key repeats and the duplicate check
+	 * has nothing to look for (equal hashes send it to the exact check).
+	 */
+	uint64	   *key_hashes;
+	int64		nkey_hashes;
+	int64		key_hash_cap;
+
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */
 	int64		batch_id;

@@ -6,11 +6,14 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
+
 #include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -443,6 +446,17 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 		put(ch, W_MSG, NULL);
 	}
 	put(ch, W_KEYV, values[imp->key_field]);
+	if (!skipped && codes.len == 0 && values[imp->key_field] != NULL)
+	{
+		if (imp->nkey_hashes == imp->key_hash_cap)
+		{
+			imp->key_hash_cap *= 2;
+			imp->key_hashes = repalloc_huge(imp->key_hashes, sizeof(uint64) * imp->key_hash_cap);
+		}
+		imp->key_hashes[imp->nkey_hashes++] =
+			hash_bytes_extended((const unsigned char *) values[imp->key_field],
+								strlen(values[imp->key_field]), 0);
+	}
 	for (i = 0; i < CSF_EXTERNAL_MEMBER_ID; i++)
 		put(ch, W_FIELDS + i, values[i]);
 	put(ch, W_CUSTOM, ncustom > 0 ? custom.data : NULL);
@@ -636,6 +650,10 @@ cs_read_staging(CsImport *imp)
 	buf->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync rows read",
 									 ALLOCSET_DEFAULT_SIZES);
 	buf->phone_col = palloc0(sizeof(bool) * Max(imp->ncolumns, 1));
+	/* In the caller's context: the duplicate check reads them. */
+	imp->key_hash_cap = 1024;
+	imp->nkey_hashes = 0;
+	imp->key_hashes = palloc(sizeof(uint64) * imp->key_hash_cap);
 	ch->plan = prepare_chunk_insert();
 	for (i = 0; i < imp->ncolumns; i++)
 	{
