@@ -16,9 +16,9 @@
  * the budget (maintenance_work_mem for contactsync_unify, work_mem inside
  * an import: one read in all); past that they are dropped and a
  * second read over the same snapshot supplies them, keeping only the
- * strings of shared values.  Memory: about 40 bytes per contact and 20 per
- * identifier value, plus the strings (all of them within the budget, or
- * only the shared ones).
+ * strings of shared values (no second read when no value occurs twice).
+ * Memory: about 40 bytes per contact and 20 per identifier value, plus the
+ * strings (all of them within the budget, or only the shared ones).
  */
 #include "postgres.h"
 
@@ -568,6 +568,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 							   "c.whatsapp_mobile, c.line_uid, c.fb_id, c.ig_id "
 							   "FROM %s.contactsync_contact c WHERE c.workspace = $1", schema);
 	HASHCTL		ctl;
+	int64		nmulti = 0;		/* occurrences of values that occur twice or more */
 	int			i,
 				k;
 
@@ -651,6 +652,8 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 				st.vid[o[k].occ] = st.ngroups;
 				st.multi[o[k].occ] = (end - i > 1);
 			}
+			if (end - i > 1)
+				nmulti += end - i;
 			st.ngroups++;
 			i = end;
 		}
@@ -671,12 +674,13 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 			check_occurrence(&st, i, st.occ_key[i], st.arena + st.occ_off[i], st.occ_len[i]);
 		drop_strings(&st);
 	}
-	else
+	else if (nmulti > 0)
 	{
 		st.pass = 2;
 		st.next_scan = -1;
 		run_pass(&st, sql, workspace);
 	}
+	/* else no value occurs twice: there is nothing to check or join. */
 	PopActiveSnapshot();
 
 	/*
