@@ -47,7 +47,11 @@ SELECT pg_temp.try_import(1000);
 SET statement_timeout = 2500;
 SELECT pg_temp.try_import(2500);
 RESET statement_timeout;
-SELECT timeout_ms, late_ms < 500 AS within_half_a_second,
+-- Under valgrind every instruction runs many times slower, so a deadline
+-- cannot be met to the half second; that run checks the outcomes and the
+-- store, the plain and sanitizer runs check the latency too.
+SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ '/vgpreload_memcheck' AS under_valgrind \gset
+SELECT timeout_ms, late_ms < 500 OR :'under_valgrind'::boolean AS within_half_a_second,
        CASE WHEN timeout_ms <= 300 THEN outcome = 'cancelled' ELSE outcome IN ('cancelled', 'finished') END AS expected_outcome
   FROM outcome ORDER BY timeout_ms;
 -- The store, the batches and the result rows are exactly as before.
