@@ -22,6 +22,13 @@ char	   *cs_default_region = NULL;
 int			cs_unify_hash_bits = 64;
 
 /*
+ * contactsync.key_hash_bits: likewise for the hashes of the keys an import
+ * reads, by which it decides that no key repeats.  A collision only sends
+ * the import to the exact check, which must find no duplicate.
+ */
+int			cs_key_hash_bits = 64;
+
+/*
  * contactsync.phone_threads: threads (the backend's own included) that
  * normalise an import's phone numbers, a chunk of rows at a time.
  */
@@ -83,6 +90,14 @@ _PG_init(void)
 							"Bits of the value hashes that unification keeps (for testing).",
 							"Fewer bits make hash collisions common; groups must not change. 64 in production.",
 							&cs_unify_hash_bits,
+							64, 1, 64,
+							PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("contactsync.key_hash_bits",
+							"Bits of the key hashes an import keeps to rule out repeated keys (for testing).",
+							"Fewer bits make hash collisions common; the outcome must not change. 64 in production.",
+							&cs_key_hash_bits,
 							64, 1, 64,
 							PGC_SUSET,
 							GUC_NOT_IN_SAMPLE,

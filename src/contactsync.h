@@ -11,6 +11,7 @@
 /* Settings (contactsync.c). */
 extern char *cs_default_region;
 extern int	cs_unify_hash_bits;
+extern int	cs_key_hash_bits;
 extern int	cs_phone_threads;
 
 /* Unicode helpers (unicode.c — the only file that talks to ICU). */

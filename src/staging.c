@@ -448,14 +448,17 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 	put(ch, W_KEYV, values[imp->key_field]);
 	if (!skipped && codes.len == 0 && values[imp->key_field] != NULL)
 	{
+		uint64		h = hash_bytes_extended((const unsigned char *) values[imp->key_field],
+											strlen(values[imp->key_field]), 0);
+
 		if (imp->nkey_hashes == imp->key_hash_cap)
 		{
 			imp->key_hash_cap *= 2;
 			imp->key_hashes = repalloc_huge(imp->key_hashes, sizeof(uint64) * imp->key_hash_cap);
 		}
-		imp->key_hashes[imp->nkey_hashes++] =
-			hash_bytes_extended((const unsigned char *) values[imp->key_field],
-								strlen(values[imp->key_field]), 0);
+		if (cs_key_hash_bits < 64)
+			h &= (UINT64CONST(1) << cs_key_hash_bits) - 1;
+		imp->key_hashes[imp->nkey_hashes++] = h;
 	}
 	for (i = 0; i < CSF_EXTERNAL_MEMBER_ID; i++)
 		put(ch, W_FIELDS + i, values[i]);

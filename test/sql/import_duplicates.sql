@@ -55,6 +55,21 @@ SELECT row_number, status, codes, message FROM contactsync_import_results WHERE 
 SELECT created, skipped FROM contactsync_import('c', 'customer_id', customer_id_creates => true);
 SELECT row_number, status, codes, message FROM contactsync_import_results WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch) ORDER BY 1;
 
+-- Repeated keys are first ruled out by 64-bit hashes of the keys read; a
+-- hash collision only sends the import to the exact check.  With one bit
+-- kept (contactsync.key_hash_bits, tests only), 40 distinct keys collide:
+-- all 40 are created, none fails as a duplicate; a real repeat among them
+-- still fails both of its rows.
+CREATE TEMP TABLE hk (email text, messaging_status text);
+INSERT INTO hk SELECT 'k' || g || '@example.com', 'subscribed' FROM generate_series(1, 40) g;
+SET contactsync.key_hash_bits = 1;
+SELECT created, failed FROM contactsync_import('hk', 'email', workspace => 'hashes');
+INSERT INTO hk VALUES ('K7@Example.com', 'subscribed');
+SELECT created, unchanged, failed FROM contactsync_import('hk', 'email', workspace => 'hashes2');
+SELECT row_number, codes FROM contactsync_import_results
+ WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch) AND status = 'failed' ORDER BY 1;
+RESET contactsync.key_hash_bits;
+
 -- Misuse: unknown on_duplicate and on_ambiguous values.
 SELECT * FROM contactsync_import('c', 'customer_id', on_duplicate => 'first');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
