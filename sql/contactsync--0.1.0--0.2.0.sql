@@ -3,9 +3,10 @@
 
 -- Four functions change; their definitions below are those of
 -- sql/functions/ at 0.2.0.  Signatures, comments, owners and privileges stay
--- as they are (one column comment changes, at the end).  All four are
--- members of the extension already, so CREATE OR REPLACE replaces them in
--- place (PostgreSQL refuses it on a function the extension does not own).
+-- as they are (one column comment changes, and one function is new, at the
+-- end).  All four are members of the extension already, so CREATE OR
+-- REPLACE replaces them in place (PostgreSQL refuses it on a function the
+-- extension does not own).
 
 -- contactsync_create_staging runs with the caller's search_path; its
 -- variables and the staging table's columns were of type "text" as that path
@@ -283,3 +284,12 @@ $fn$;
 
 COMMENT ON COLUMN @extschema@.contactsync_import_row.previous IS
   'For updated rows: the values the update changed, as they were before it (and updated_at), used by contactsync_undo.';
+
+-- New in 0.2.0: the tag union of the merge rules, in C (sql/functions/055_tags.sql).
+-- The import's statements call it for every created or updated contact.
+CREATE FUNCTION @extschema@.contactsync_tags_union(text[], text[], text[])
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'contactsync_tags_union'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.contactsync_tags_union(text[], text[], text[]) IS
+  'The tags of the three arrays in order, each kept where it first occurs (exact, case-sensitive); NULL arrays count as empty; never NULL.';

@@ -21,6 +21,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "parser/parse_func.h"
 #include "pgtime.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -225,8 +226,24 @@ create_work_table(void)
 	cs_spi_exec(sql.data, 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 }
 
-/* SQL expression: the distinct elements of a text[] in first-seen order. */
-#define DEDUP(x) "ARRAY(SELECT u.t FROM pg_catalog.unnest(" x ") WITH ORDINALITY AS u(t, o) GROUP BY u.t ORDER BY pg_catalog.min(u.o))"
+
+/*
+ * SQL expression: the tags of the arrays a, b, c (text[] expressions; a may
+ * be NULL for none) in order, each where it first occurs — the tag union of
+ * the merge rules.  contactsync_tags_union (src/tags.c) computes it; an
+ * installed 0.1.0 lacks that function, and gets the same result from a
+ * subquery.
+ */
+static char *
+tags_union(CsImport *imp, const char *a, const char *b, const char *c)
+{
+	if (imp->tags_union)
+		return psprintf("%s.contactsync_tags_union(%s, %s, %s)",
+						imp->schema, a ? a : "NULL", b, c);
+	return psprintf("ARRAY(SELECT u.t FROM pg_catalog.unnest(%s%sCOALESCE(%s, '{}'::text[]) || COALESCE(%s, '{}'::text[])) "
+					"WITH ORDINALITY AS u(t, o) GROUP BY u.t ORDER BY pg_catalog.min(u.o))",
+					a ? a : "", a ? " || " : "", b, c);
+}
 
 /* Rows still open (no status) and without a stored match: they create. */
 #define UNMATCHED "NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_match m WHERE m.rn = w.rn)"
@@ -323,9 +340,9 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 			if (f == (int) ch->primary)
 				appendStringInfo(&e, "c.%s", n);
 			else if (f == CSF_TAGS)
-				appendStringInfoString(&e, "CASE WHEN $4 AND w.tags IS NOT NULL "
-									   "THEN " DEDUP("w.tags || COALESCE($6, '{}'::text[])") " "
-									   "ELSE " DEDUP("c.tags || COALESCE(w.tags, '{}'::text[]) || COALESCE($6, '{}'::text[])") " END");
+				appendStringInfo(&e, "CASE WHEN $4 AND w.tags IS NOT NULL THEN %s ELSE %s END",
+								 tags_union(imp, NULL, "w.tags", "$6"),
+								 tags_union(imp, "c.tags", "w.tags", "$6"));
 			else if (f == CSF_MESSAGING_STATUS && strcmp(ch->name, "email") == 0)
 				appendStringInfoString(&e, "CASE WHEN w.messaging_status IS NULL THEN c.messaging_status "
 									   "WHEN w.messaging_status = 'subscribed' AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
@@ -618,7 +635,7 @@ run_phases(CsImport *imp)
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		{
 			if (f == CSF_TAGS)
-				appendStringInfoString(&sql, ", " DEDUP("COALESCE(w.tags, '{}'::text[]) || COALESCE($5, '{}'::text[])"));
+				appendStringInfo(&sql, ", %s", tags_union(imp, NULL, "w.tags", "$5"));
 			else
 				appendStringInfo(&sql, ", w.%s", cs_fields[f].name);
 		}
@@ -765,7 +782,21 @@ contactsync_import(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* The extension's schema: where this function itself lives. */
-	imp->schema = (char *) quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	{
+		Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+		Oid			argtypes[3] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+
+		imp->schema = (char *) quote_identifier(get_namespace_name(nsp));
+
+		/*
+		 * contactsync_tags_union came with 0.2.0: until ALTER EXTENSION
+		 * UPDATE, an installed 0.1.0 runs this library without it, and the
+		 * merge spells the union in SQL.
+		 */
+		imp->tags_union = OidIsValid(LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),
+															   makeString("contactsync_tags_union")),
+													3, argtypes, true));
+	}
 
 	load_custom_fields(imp);
 	cs_map_columns(imp);

@@ -82,6 +82,7 @@ typedef struct CsImport
 
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */
+	bool		tags_union;		/* contactsync_tags_union is installed (0.2.0) */
 	int64		batch_id;
 	int64		rows;
 	int64		conflicts;		/* contacts in conflicts the import touched */

@@ -86,3 +86,20 @@ SELECT platform_name FROM contactsync_contact WHERE line_uid = 'U' || repeat('1'
 SELECT updated FROM contactsync_import('e', 'email', platform_name => 'Mail');
 SELECT email, platform_name FROM contactsync_contact WHERE channel = 'email' ORDER BY email;
 RESET contactsync.default_region;
+
+-- The tag union the merge runs (contactsync_tags_union): the arrays in
+-- order, each tag where it first occurs, exact and case-sensitive; NULL
+-- arrays count as empty and the result is never NULL.
+SELECT contactsync_tags_union(ARRAY['vip', 'new'], ARRAY['New', 'vip', 'gold'], ARRAY['gold', 'x']) AS merged,
+       contactsync_tags_union(NULL, ARRAY['a', 'a'], NULL) AS one_array,
+       contactsync_tags_union(NULL, NULL, NULL) AS none,
+       contactsync_tags_union('{}', '{}', '{}') AS empty,
+       contactsync_tags_union(ARRAY['a', NULL], ARRAY[NULL, 'b'], NULL) AS null_tags_kept_once;
+-- Past 16 tags repeats are found through a hash table: the same result as
+-- the SQL definition of the rule.
+SELECT contactsync_tags_union(a, b, c) = ARRAY(SELECT u.t FROM unnest(a || b || c) WITH ORDINALITY AS u(t, o)
+                                              GROUP BY u.t ORDER BY min(u.o)) AS same_as_sql,
+       cardinality(contactsync_tags_union(a, b, c)) AS tags
+  FROM (SELECT ARRAY(SELECT 't' || (g % 30) FROM generate_series(1, 50) g) AS a,
+               ARRAY(SELECT 't' || (g % 45) FROM generate_series(1, 60) g) AS b,
+               ARRAY(SELECT 'T' || (g % 7) FROM generate_series(1, 20) g) AS c) s;

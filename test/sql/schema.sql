@@ -22,8 +22,8 @@ SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) AS uncommented
  ORDER BY 1;
 
 -- Every function runs with the caller's rights, and pins its search_path
--- unless it is a C function that runs no SQL (the normalisers and the
--- channel rules) or contactsync_create_staging (whose CREATE TABLE follows
+-- unless it is a C function that runs no SQL (the normalisers, the
+-- channel rules and the tag union) or contactsync_create_staging (whose CREATE TABLE follows
 -- the caller's search_path, every other name in it qualified).  Any other
 -- function in this list is a failure.
 SELECT p.oid::regprocedure AS unpinned_or_definer, p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c') AS is_c

@@ -216,7 +216,9 @@ SELECT count(*) AS columns_of_planted_type
 -- Rule: mallory gained nothing: no role attribute or membership, no
 -- extension object, nothing owned or granted that she did not have, no
 -- right on the store; and the extension's owners and privileges are those
--- of before the update.
+-- of before the update, the one function the update adds
+-- (contactsync_tags_union) owned by the extension's owner with default
+-- privileges.
 SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
   FROM pg_roles WHERE rolname = 'mallory';
 SELECT count(*) AS mallory_memberships FROM pg_auth_members WHERE member = 'mallory'::regrole;
