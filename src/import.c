@@ -549,6 +549,17 @@ run_phases(CsImport *imp)
 	 */
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
 						   "SELECT m.rn, m.id, m.warnings, m.changed, false AS gone, "
+						   /*
+							* regroup: the change can move the contact to
+							* another person (an identifier, customer_id or
+							* the split flag changes), or it was never unified
+							* (unify => false); a change of name, note, tags
+							* and the like cannot, and is no unification seed.
+							*/
+						   "m.changed AND ((m.old).unified_contact_id IS NULL OR "
+						   "ROW(m.line_uid, m.email, m.phone, m.whatsapp_mobile, m.customer_id, m.unify_split) IS DISTINCT FROM "
+						   "ROW((m.old).line_uid, (m.old).email, (m.old).phone, (m.old).whatsapp_mobile, (m.old).customer_id, "
+						   "(m.old).unify_split)) AS regroup, "
 						   "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', (m.old).updated_at)");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
 	{
@@ -882,14 +893,23 @@ contactsync_import(PG_FUNCTION_ARGS)
 		bool		isnull;
 		Datum		seeds;
 
-		cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(contact_id) FROM %s.contactsync_import_row "
-							 "WHERE workspace = $1 AND batch_id = $2 AND status IN ('created', 'updated')",
+		/*
+		 * Seeds: the contacts created, and the updated ones whose change can
+		 * regroup them (contactsync_upd.regroup); a rename is no seed.
+		 */
+		cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(s.id) FROM ("
+							 "SELECT r.contact_id AS id FROM %s.contactsync_import_row r "
+							 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created' "
+							 "UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup) AS s",
 							 imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
 		seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
 		{
 			seeds = PointerGetDatum(DatumGetArrayTypePCopy(seeds));
 			cs_unify(imp->schema, imp->workspace, seeds);
+		}
+		/* Conflicts that involve any contact created or changed. */
+		{
 			cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
 								 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
 								 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "

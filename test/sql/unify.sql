@@ -106,6 +106,28 @@ SELECT unified_contact_id FROM contactsync_contact WHERE line_uid = 'U' || repea
 SELECT unified_contacts FROM contactsync_unify();
 SELECT unified_contact_id FROM contactsync_contact WHERE line_uid = 'U' || repeat('0', 31) || '1';
 
+-- An import regroups the contacts whose change can move them to another
+-- person (identifiers, customer_id, the split flag) and those never unified;
+-- a rename alone is no seed.  A contact created with unify => false is
+-- grouped by a later import that only renames it, and renaming grouped
+-- contacts changes no unified_contact_id.
+TRUNCATE c;
+INSERT INTO c VALUES ('U' || repeat('0', 31) || '2', NULL, 'ann@example.com', NULL, 'Ann third');
+SELECT created FROM contactsync_import('c', 'line_uid', unify => false);
+UPDATE c SET name = 'Ann third, renamed';
+CREATE TEMP TABLE ucid_before_rename AS SELECT id, unified_contact_id FROM contactsync_contact;
+SELECT updated FROM contactsync_import('c', 'line_uid');
+SELECT n.unified_contact_id = (SELECT unified_contact_id FROM contactsync_contact WHERE channel = 'email' AND email = 'ann@example.com')
+       AS grouped_with_ann
+  FROM contactsync_contact n WHERE n.line_uid = 'U' || repeat('0', 31) || '2';
+SELECT count(*) AS other_groups_changed FROM contactsync_contact n JOIN ucid_before_rename b USING (id)
+ WHERE n.line_uid IS DISTINCT FROM 'U' || repeat('0', 31) || '2' AND n.unified_contact_id IS DISTINCT FROM b.unified_contact_id;
+UPDATE c SET name = 'Ann third, renamed again';
+SELECT updated, conflicts FROM contactsync_import('c', 'line_uid');
+SELECT unified_contacts, merged_contacts, conflicts FROM contactsync_unify();
+SELECT count(*) AS groups_changed_by_full_run FROM contactsync_contact n JOIN ucid_before_rename b USING (id)
+ WHERE n.line_uid IS DISTINCT FROM 'U' || repeat('0', 31) || '2' AND n.unified_contact_id IS DISTINCT FROM b.unified_contact_id;
+
 -- Unify keys are per workspace: without email, the email links go.
 SELECT unify_keys FROM contactsync_configure(unify_keys => ARRAY['phone', 'customer_id', 'line_uid', 'whatsapp_mobile']);
 SELECT id, unified_contact_id FROM contactsync_contact WHERE email = 'ann@example.com' ORDER BY id;
