@@ -226,7 +226,6 @@ create_work_table(void)
 	cs_spi_exec(sql.data, 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 }
 
-
 /*
  * SQL expression: the tags of the arrays a, b, c (text[] expressions; a may
  * be NULL for none) in order, each where it first occurs — the tag union of
@@ -361,7 +360,6 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 	}
 }
 
-
 static int
 cmp_uint64(const void *a, const void *b)
 {
@@ -379,7 +377,6 @@ static bool
 keys_may_repeat(CsImport *imp)
 {
 	int64		i;
-
 	bool		repeat = false;
 
 	if (imp->key_hashes == NULL)
@@ -909,14 +906,12 @@ contactsync_import(PG_FUNCTION_ARGS)
 			cs_unify(imp->schema, imp->workspace, seeds);
 		}
 		/* Conflicts that involve any contact created or changed. */
-		{
-			cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
-								 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
-								 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "
-								 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status IN ('created', 'updated')",
-								 imp->schema, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
-			imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		}
+		cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
+							 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
+							 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "
+							 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status IN ('created', 'updated')",
+							 imp->schema, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+		imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		cs_progress(imp, "unification", imp->rows);
 	}
 

@@ -6,8 +6,6 @@
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
-
 #include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"

@@ -54,15 +54,25 @@ tags_key_match(const void *a, const void *b, Size keysize)
 	return x->len == y->len && memcmp(x->data, y->data, x->len) == 0 ? 0 : 1;
 }
 
+/* The key of a non-NULL text element. */
+static TagKey
+tag_key(Datum d)
+{
+	TagKey		k;
+
+	k.data = VARDATA_ANY(DatumGetPointer(d));
+	k.len = VARSIZE_ANY_EXHDR(DatumGetPointer(d));
+	return k;
+}
+
 Datum
 contactsync_tags_union(PG_FUNCTION_ARGS)
 {
 	Datum	   *out = NULL;
-	TagKey	   *kept = NULL;
+	bool	   *out_nulls = NULL;
+	bool		out_has_null = false;
 	int			nout = 0,
 				cap = 0;
-	bool		out_has_null = false;
-	bool	   *out_nulls = NULL;
 	HTAB	   *seen = NULL;
 	int			arg;
 
@@ -92,7 +102,6 @@ contactsync_tags_union(PG_FUNCTION_ARGS)
 						 errmsg("too many tags")));
 			out = out ? repalloc(out, sizeof(Datum) * newcap) : palloc(sizeof(Datum) * newcap);
 			out_nulls = out_nulls ? repalloc(out_nulls, sizeof(bool) * newcap) : palloc(sizeof(bool) * newcap);
-			kept = kept ? repalloc(kept, sizeof(TagKey) * newcap) : palloc(sizeof(TagKey) * newcap);
 			cap = newcap;
 		}
 		for (i = 0; i < n; i++)
@@ -108,15 +117,11 @@ contactsync_tags_union(PG_FUNCTION_ARGS)
 				{
 					out_has_null = true;
 					out[nout] = (Datum) 0;
-					out_nulls[nout] = true;
-					kept[nout].data = NULL;
-					kept[nout].len = -1;
-					nout++;
+					out_nulls[nout++] = true;
 				}
 				continue;
 			}
-			k.data = VARDATA_ANY(DatumGetPointer(elems[i]));
-			k.len = VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i]));
+			k = tag_key(elems[i]);
 			if (seen == NULL && nout >= TAGS_LINEAR_MAX)
 			{
 				HASHCTL		ctl;
@@ -132,7 +137,11 @@ contactsync_tags_union(PG_FUNCTION_ARGS)
 								   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 				for (j = 0; j < nout; j++)
 					if (!out_nulls[j])
-						(void) hash_search(seen, &kept[j], HASH_ENTER, NULL);
+					{
+						TagKey		kj = tag_key(out[j]);
+
+						(void) hash_search(seen, &kj, HASH_ENTER, NULL);
+					}
 			}
 			if (seen != NULL)
 				(void) hash_search(seen, &k, HASH_ENTER, &repeat);
@@ -141,14 +150,17 @@ contactsync_tags_union(PG_FUNCTION_ARGS)
 				int			j;
 
 				for (j = 0; j < nout && !repeat; j++)
-					repeat = !out_nulls[j] && tags_key_match(&kept[j], &k, sizeof(TagKey)) == 0;
+					if (!out_nulls[j])
+					{
+						TagKey		kj = tag_key(out[j]);
+
+						repeat = tags_key_match(&kj, &k, sizeof(TagKey)) == 0;
+					}
 			}
 			if (repeat)
 				continue;
 			out[nout] = elems[i];
-			out_nulls[nout] = false;
-			kept[nout] = k;
-			nout++;
+			out_nulls[nout++] = false;
 		}
 	}
 
