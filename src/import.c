@@ -215,6 +215,8 @@ create_work_table(void)
 		cs_spi_exec("DROP TABLE pg_temp.contactsync_upd", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	if (OidIsValid(RelnameGetRelid("contactsync_match")))
 		cs_spi_exec("DROP TABLE pg_temp.contactsync_match", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	if (OidIsValid(RelnameGetRelid("contactsync_new")))
+		cs_spi_exec("DROP TABLE pg_temp.contactsync_new", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_work (rn int4 NOT NULL, st text, codes text[], msg text, keyv text");
@@ -396,6 +398,62 @@ keys_may_repeat(CsImport *imp)
  * touch only the rows they fail or skip.  $1 is the workspace, $2 the
  * channel in all of them.
  */
+/* The single bigint a one-row, one-column statement returns. */
+static int64
+spi_count(const char *sql)
+{
+	bool		isnull;
+
+	cs_spi_exec(sql, 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Unification before the creates.  When the import's seeds (the contacts
+ * it creates, and the updated ones that can regroup) are enough for the
+ * run to read the whole workspace anyway (cs_unify_covers), the new
+ * contacts get their ids first (pg_temp.contactsync_new, in row order) and
+ * take part in that read as if stored; each is then inserted once with its
+ * person.  Inserting them as their own persons and updating the ones that
+ * join another would write every such contact twice, with entries in all
+ * the contact table's indexes each time.  Returns false, doing nothing,
+ * when the run would grow a closure instead: the creates insert as before
+ * and unification follows them.  On true, *pending holds the new contacts
+ * whose person is not themselves.
+ */
+static bool
+unify_before_creates(CsImport *imp, CsUnifyPending *pending)
+{
+	int64		ncreate = spi_count("SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED);
+	int64		nregroup = spi_count("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup");
+
+	if (!cs_unify_covers(imp->schema, imp->workspace, ncreate + nregroup, ncreate))
+		return false;
+	cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_new ON COMMIT DROP AS "
+						 "SELECT w.rn, pg_catalog.nextval('%s.contactsync_contact_id_seq') AS id "
+						 "FROM (SELECT w.rn FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w",
+						 imp->schema),
+				0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	memset(pending, 0, sizeof(*pending));
+	pending->sql = psprintf("SELECT n.id, false, %d::pg_catalog.int8, w.customer_id, w.email, w.phone, "
+							"w.whatsapp_mobile, w.line_uid, NULL::pg_catalog.text, NULL::pg_catalog.text "
+							"FROM pg_temp.contactsync_new n JOIN " WORK " w ON w.rn = n.rn",
+							CS_UNIFY_PENDING);
+	cs_unify_with_pending(imp->schema, imp->workspace, pending);
+	return true;
+}
+
+static Datum
+int8_array_datum(const int64 *v, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+}
+
 static void
 run_phases(CsImport *imp)
 {
@@ -409,6 +467,7 @@ run_phases(CsImport *imp)
 	Oid			t1[1] = {TEXTOID};
 	Datum		key1[1] = {CStringGetTextDatum(imp->key)};
 	StringInfoData sql;
+	CsUnifyPending pending = {0};
 	int			f;
 
 	if (!insert_all)
@@ -621,10 +680,19 @@ run_phases(CsImport *imp)
 	}
 	cs_progress(imp, "updates", imp->rows);
 
+	imp->unified = false;
+	if (imp->unify && !imp->dry_run)
+	{
+		imp->unified = unify_before_creates(imp, &pending);
+		if (imp->unified)
+			cs_progress(imp, "unification", imp->rows);
+	}
+
 	/*
 	 * Creates and results in one statement: the new contacts (ids from the
-	 * sequence, in row order), then one result row per staging row, joined
-	 * to its new contact by the channel primary key.
+	 * sequence, in row order, or from contactsync_new when unification ran
+	 * first), then one result row per staging row, joined to its new contact
+	 * by the channel primary key.
 	 */
 	resetStringInfo(&sql);
 	if (imp->dry_run)
@@ -639,7 +707,7 @@ run_phases(CsImport *imp)
 		appendStringInfo(&sql, "WITH ins AS (INSERT INTO %s.contactsync_contact (id, unified_contact_id, workspace, channel, platform_name", imp->schema);
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 			appendStringInfo(&sql, ", %s", cs_fields[f].name);
-		appendStringInfoString(&sql, ", custom) SELECT w.new_id, CASE WHEN $7 THEN w.new_id END, $1, $2, $4");
+		appendStringInfoString(&sql, ", custom) SELECT w.new_id, CASE WHEN $7 THEN COALESCE(w.new_ucid, w.new_id) END, $1, $2, $4");
 		for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
 		{
 			if (f == CSF_TAGS)
@@ -647,9 +715,17 @@ run_phases(CsImport *imp)
 			else
 				appendStringInfo(&sql, ", w.%s", cs_fields[f].name);
 		}
-		appendStringInfo(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM (SELECT pg_catalog.nextval('%s.contactsync_contact_id_seq') AS new_id, w.* "
-						 "FROM (SELECT * FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w) AS w "
-						 "RETURNING id, external_member_id) ", imp->schema);
+		if (imp->unified)
+			appendStringInfoString(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM (SELECT n.id AS new_id, p.ucid AS new_ucid, w.* "
+								   "FROM " WORK " w JOIN pg_temp.contactsync_new n ON n.rn = w.rn "
+								   "LEFT JOIN ROWS FROM (pg_catalog.unnest($8), pg_catalog.unnest($9)) AS p(id, ucid) ON p.id = n.id "
+								   "ORDER BY w.rn) AS w "
+								   "RETURNING id, external_member_id) ");
+		else
+			appendStringInfo(&sql, ", COALESCE(w.custom, '{}'::jsonb) FROM (SELECT pg_catalog.nextval('%s.contactsync_contact_id_seq') AS new_id, "
+							 "NULL::pg_catalog.int8 AS new_ucid, w.* "
+							 "FROM (SELECT * FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w) AS w "
+							 "RETURNING id, external_member_id) ", imp->schema);
 	}
 	appendStringInfo(&sql, "INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
@@ -675,13 +751,14 @@ run_phases(CsImport *imp)
 					 "LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s",
 					 imp->schema, lazy_cells_sql(imp), pk);
 	{
-		Oid			t[7] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID};
-		Datum		v[7] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
+		Oid			t[9] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID, INT8ARRAYOID, INT8ARRAYOID};
+		Datum		v[9] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
 			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
-			imp->add_tags, BoolGetDatum(imp->dry_run), BoolGetDatum(imp->unify)};
-		char		n[8] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', ' ', 0};
+			imp->add_tags, BoolGetDatum(imp->dry_run), BoolGetDatum(imp->unify),
+			int8_array_datum(pending.ids, pending.n), int8_array_datum(pending.ucids, pending.n)};
+		char		n[10] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', ' ', ' ', ' ', 0};
 
-		cs_spi_exec(sql.data, 7, t, v, n, SPI_OK_INSERT);
+		cs_spi_exec(sql.data, imp->unified ? 9 : 7, t, v, n, SPI_OK_INSERT);
 	}
 	cs_progress(imp, "creates and results", imp->rows);
 }
@@ -889,30 +966,62 @@ contactsync_import(PG_FUNCTION_ARGS)
 		Datum		v[2] = {CStringGetTextDatum(imp->workspace), Int64GetDatum(imp->batch_id)};
 		bool		isnull;
 		Datum		seeds;
+		int64		nmembers;
 
 		/*
 		 * Seeds: the contacts created, and the updated ones whose change can
 		 * regroup them (contactsync_upd.regroup); a rename is no seed.
+		 * Nothing to do when unification ran before the creates.
 		 */
-		cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(s.id) FROM ("
-							 "SELECT r.contact_id AS id FROM %s.contactsync_import_row r "
-							 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created' "
-							 "UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup) AS s",
-							 imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
-		seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull)
+		if (!imp->unified)
 		{
-			seeds = PointerGetDatum(DatumGetArrayTypePCopy(seeds));
-			cs_unify(imp->schema, imp->workspace, seeds);
+			cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(s.id) FROM ("
+								 "SELECT r.contact_id AS id FROM %s.contactsync_import_row r "
+								 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created' "
+								 "UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup) AS s",
+								 imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+			seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			if (!isnull)
+			{
+				seeds = PointerGetDatum(DatumGetArrayTypePCopy(seeds));
+				cs_unify(imp->schema, imp->workspace, seeds);
+			}
 		}
-		/* Conflicts that involve any contact created or changed. */
-		cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
-							 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
-							 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "
-							 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status IN ('created', 'updated')",
-							 imp->schema, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
-		imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		cs_progress(imp, "unification", imp->rows);
+
+		/*
+		 * Conflicts that involve any contact created or changed.  Walked
+		 * from the smaller side: the batch's result rows, or the
+		 * workspace's conflict members when they are fewer than the rows
+		 * (counted no further than that).  A member's result rows are found
+		 * by contact alone (batch_id + 0): the batch's rows were just
+		 * written and have no statistics, so the planner would otherwise
+		 * walk the whole batch through the primary key for every member.
+		 */
+		cs_spi_exec(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
+							 "WHERE workspace = $1 LIMIT " INT64_FORMAT ") AS s", imp->schema, imp->rows + 1),
+					1, t, v, NULL, SPI_OK_SELECT);
+		nmembers = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (nmembers == 0)
+			imp->conflicts = 0;
+		else
+		{
+			if (nmembers <= imp->rows)
+				cs_spi_exec(psprintf("WITH m AS MATERIALIZED (SELECT m.conflict_id, m.contact_id "
+									 "FROM %s.contactsync_conflict_member m WHERE m.workspace = $1) "
+									 "SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM m m2 WHERE m2.conflict_id IN ("
+									 "SELECT m1.conflict_id FROM m m1 WHERE EXISTS (SELECT 1 FROM %s.contactsync_import_row r "
+									 "WHERE r.workspace = $1 AND r.contact_id = m1.contact_id AND r.batch_id OPERATOR(pg_catalog.+) 0 = $2 "
+									 "AND r.status IN ('created', 'updated')))",
+									 imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+			else
+				cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
+									 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
+									 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "
+									 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status IN ('created', 'updated')",
+									 imp->schema, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+			imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		cs_progress(imp, imp->unified ? "conflict count" : "unification", imp->rows);
 	}
 
 	/* Counts, the batch row, the summary. */

@@ -86,6 +86,7 @@ typedef struct CsImport
 	int64		batch_id;
 	int64		rows;
 	int64		conflicts;		/* contacts in conflicts the import touched */
+	bool		unified;		/* unification ran before the creates */
 } CsImport;
 
 /* staging.c */

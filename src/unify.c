@@ -478,11 +478,9 @@ closure(const char *schema, const char *workspace, Datum seeds)
  */
 #define SEEDS_COVER 16
 
-static bool
-seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
+bool
+cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 adding)
 {
-	int			nseeds = ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(seeds)),
-										ARR_DIMS(DatumGetArrayTypeP(seeds)));
 	Oid			t[2] = {TEXTOID, INT8OID};
 	Datum		a[2];
 	bool		isnull;
@@ -497,14 +495,22 @@ seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
 	 * plus one): the cost follows the batch, not the size of the store.
 	 */
 	a[0] = CStringGetTextDatum(workspace);
-	a[1] = Int64GetDatum((int64) nseeds * SEEDS_COVER + 1);
+	a[1] = Int64GetDatum(Max(nseeds * SEEDS_COVER - adding, 0) + 1);
 	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_contact "
 										"WHERE workspace = $1 LIMIT $2) AS s", schema),
 							   2, t, a, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "contact count failed: %s", SPI_result_code_string(rc));
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	return (int64) nseeds * SEEDS_COVER >= total;
+	return nseeds * SEEDS_COVER >= total + adding;
+}
+
+static bool
+seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
+{
+	return cs_unify_covers(schema, workspace,
+						   ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(seeds)),
+										  ARR_DIMS(DatumGetArrayTypeP(seeds))), 0);
 }
 
 /* Run a statement with (workspace, ids[], ...) arrays as parameters. */
@@ -532,8 +538,23 @@ int8_array(int64 *v, int n)
  * cs_unify — regroup the workspace, or the part connected to `seeds` (an
  * int8[] Datum, or 0 for the whole workspace).
  */
+static CsUnifyStats unify_run(const char *schema, const char *workspace, Datum seeds,
+							  CsUnifyPending *pending);
+
 CsUnifyStats
 cs_unify(const char *schema, const char *workspace, Datum seeds)
+{
+	return unify_run(schema, workspace, seeds, NULL);
+}
+
+CsUnifyStats
+cs_unify_with_pending(const char *schema, const char *workspace, CsUnifyPending *pending)
+{
+	return unify_run(schema, workspace, (Datum) 0, pending);
+}
+
+static CsUnifyStats
+unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending *pending)
 {
 	CsUnifyStats stats = {0};
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify",
@@ -561,7 +582,7 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 				k;
 
 	args[0] = CStringGetTextDatum(workspace);
-	if (seeds != (Datum) 0 && !seeds_cover_workspace(schema, workspace, seeds))
+	if (pending == NULL && seeds != (Datum) 0 && !seeds_cover_workspace(schema, workspace, seeds))
 	{
 		scope = closure(schema, workspace, seeds);
 		args[1] = scope;
@@ -575,8 +596,8 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		 * follows an import (seeds given).
 		 */
 		cs_unify_load_workspace(schema, workspace,
-								(Size) (seeds != (Datum) 0 ? work_mem : maintenance_work_mem) * 1024,
-								&c, &split, &shared, &nshared);
+								(Size) (seeds != (Datum) 0 || pending ? work_mem : maintenance_work_mem) * 1024,
+								pending ? pending->sql : NULL, &c, &split, &shared, &nshared);
 	else
 	{
 		load_contacts(schema, args, types, nargs, &c, &split.ids, &split.n);
@@ -769,6 +790,8 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 		int			nupd = 0,
 					upd_cap = 0,
 					upd_cap2 = 0;
+		int			pend_cap = 0,
+					pend_cap2 = 0;
 		Datum		a[6];
 		Oid			t[6] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
 		int			dims[1];
@@ -794,6 +817,19 @@ cs_unify(const char *schema, const char *workspace, Datum seeds)
 			}
 			if (cur != NULL && cur[in_run ? i : i - c.n] == u)
 				continue;
+			if (in_run && cur != NULL && cur[i] == CS_UNIFY_PENDING)
+			{
+				/* Not inserted yet: the INSERT writes its person. */
+				if (u == id)
+					continue;
+				MemoryContextSwitchTo(old);
+				pending->ids = cs_grow(pending->ids, pending->n, &pend_cap, sizeof(int64));
+				pending->ucids = cs_grow(pending->ucids, pending->n, &pend_cap2, sizeof(int64));
+				MemoryContextSwitchTo(cxt);
+				pending->ids[pending->n] = id;
+				pending->ucids[pending->n++] = u;
+				continue;
+			}
 			upd_ids = cs_grow(upd_ids, nupd, &upd_cap, sizeof(int64));
 			upd_ucid = cs_grow(upd_ucid, nupd, &upd_cap2, sizeof(int64));
 			upd_ids[nupd] = id;

@@ -21,4 +21,34 @@ typedef struct CsUnifyStats
  */
 extern CsUnifyStats cs_unify(const char *schema, const char *workspace, Datum seeds);
 
+/*
+ * Contacts an import is about to insert, unified before they exist, so each
+ * is written once with its person instead of inserted and then updated.
+ * `sql` lists them in the columns of the workspace read (id, unify_split,
+ * unified_contact_id, customer_id, email, phone, whatsapp_mobile, line_uid,
+ * fb_id, ig_id) with unified_contact_id = CS_UNIFY_PENDING, and ids larger
+ * than every stored one.  The run writes nothing for them: it returns, for
+ * each whose person is not itself, its id and its person (n pairs, in the
+ * caller's memory context), for the INSERT to write.
+ */
+#define CS_UNIFY_PENDING (-2)
+
+typedef struct CsUnifyPending
+{
+	const char *sql;
+	int			n;
+	int64	   *ids;
+	int64	   *ucids;
+} CsUnifyPending;
+
+/* Regroup the whole workspace with the pending contacts in it. */
+extern CsUnifyStats cs_unify_with_pending(const char *schema, const char *workspace,
+										  CsUnifyPending *pending);
+
+/*
+ * Whether a run from nseeds seeds reads the whole workspace (the seeds are
+ * a sixteenth of it or more; `adding` contacts are about to join it).
+ */
+extern bool cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 adding);
+
 #endif							/* CONTACTSYNC_UNIFY_H */

@@ -39,10 +39,11 @@ typedef struct SplitContacts
  * Read a whole workspace with a streamed query (once, or twice over one
  * snapshot when the strings do not fit in `budget` bytes): the contacts,
  * their customer_id groups, and every unify-key value two or more of them
- * share.
+ * share.  pending_sql, when not NULL, lists contacts not inserted yet in
+ * the same columns (CsUnifyPending); they are read as if stored.
  */
 extern void cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
-									Contacts *c, SplitContacts *split,
+									const char *pending_sql, Contacts *c, SplitContacts *split,
 									Shared **shared, int *nshared);
 
 /* The unify keys of a workspace, as flags by key name. */

@@ -559,14 +559,15 @@ cmp_occ(const void *a, const void *b)
 
 void
 cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
-						Contacts *c, SplitContacts *split,
+						const char *pending_sql, Contacts *c, SplitContacts *split,
 						Shared **shared_out, int *nshared_out)
 {
 	LoadState	st;
 	UnifyKeys	keys = cs_unify_keys(schema, workspace);
 	char	   *sql = psprintf("SELECT c.id, c.unify_split, c.unified_contact_id, c.customer_id, c.email, c.phone, "
 							   "c.whatsapp_mobile, c.line_uid, c.fb_id, c.ig_id "
-							   "FROM %s.contactsync_contact c WHERE c.workspace = $1", schema);
+							   "FROM %s.contactsync_contact c WHERE c.workspace = $1%s%s", schema,
+							   pending_sql ? " UNION ALL " : "", pending_sql ? pending_sql : "");
 	HASHCTL		ctl;
 	int64		nmulti = 0;		/* occurrences of values that occur twice or more */
 	int			i,

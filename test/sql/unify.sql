@@ -203,3 +203,64 @@ RESET maintenance_work_mem;
 SELECT * FROM contactsync_unify('no such workspace');
 
 RESET contactsync.default_region;
+
+-- An import large enough to read the whole workspace (its seeds are a
+-- sixteenth of it or more) unifies its new contacts before inserting them:
+-- each is written once, with its person, and no contact row is updated.
+-- 1,100 Email contacts, then 1,200 LINE contacts: 1,100 share an Email
+-- contact's address (written in upper case), 100 share phone numbers in
+-- pairs within the file (one written nationally, one in E.164), one in ten
+-- carries its Email contact's customer_id, and eleven carry another one
+-- (D...), which puts them and their Email contacts in conflict.
+CREATE TEMP TABLE big_email AS
+SELECT 'e' || g || '@example.com' AS email, 'subscribed' AS messaging_status,
+       CASE WHEN g % 10 = 0 THEN 'C' || g END AS customer_id
+  FROM pg_catalog.generate_series(1, 1100) g;
+CREATE TEMP TABLE big_line AS
+SELECT 'U' || pg_catalog.md5('big' || g) AS line_uid,
+       CASE WHEN g <= 1100 THEN 'E' || g || '@EXAMPLE.COM' END AS email,
+       CASE WHEN g > 1100 AND g % 2 = 0 THEN '0912' || pg_catalog.lpad((g / 2)::text, 6, '0')
+            WHEN g > 1100 THEN '+886912' || pg_catalog.lpad(((g + 1) / 2)::text, 6, '0') END AS phone,
+       CASE WHEN g <= 1100 AND g % 100 = 50 THEN 'D' || g WHEN g <= 1100 AND g % 10 = 0 THEN 'C' || g END AS customer_id
+  FROM pg_catalog.generate_series(1, 1200) g;
+-- Every contact row written is counted by a trigger (dropped below).
+CREATE TEMP TABLE big_writes (op text, id bigint);
+CREATE FUNCTION pg_temp.log_big_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO big_writes VALUES (TG_OP, NEW.id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER big_writes AFTER INSERT OR UPDATE ON contactsync_contact
+  FOR EACH ROW WHEN (NEW.workspace = 'big') EXECUTE FUNCTION pg_temp.log_big_write();
+SELECT created, failed, conflicts FROM contactsync_import('big_email', 'email', channel => 'email', workspace => 'big', region => 'TW');
+SELECT created, failed, conflicts FROM contactsync_import('big_line', 'line_uid', channel => 'line', workspace => 'big', region => 'TW');
+SELECT op, count(*) AS contact_rows FROM big_writes GROUP BY op ORDER BY op;
+-- LINE contacts outside a conflict joined their Email contact's person ...
+SELECT count(*) AS joined_email_person,
+       count(*) FILTER (WHERE l.unified_contact_id IS DISTINCT FROM e.id) AS not_joined
+  FROM contactsync_contact l JOIN contactsync_contact e ON e.workspace = 'big' AND e.channel = 'email' AND e.email = l.email
+ WHERE l.workspace = 'big' AND l.channel = 'line'
+   AND l.id NOT IN (SELECT contact_id FROM contactsync_conflict_member WHERE workspace = 'big');
+-- ... the pairs sharing a phone are one person, named by the smaller id ...
+SELECT count(*) AS phone_pairs,
+       count(*) FILTER (WHERE a.unified_contact_id <> LEAST(a.id, b.id) OR b.unified_contact_id <> LEAST(a.id, b.id)) AS misnamed
+  FROM contactsync_contact a JOIN contactsync_contact b ON b.workspace = 'big' AND b.phone = a.phone AND b.id > a.id
+ WHERE a.workspace = 'big';
+-- ... and the conflicting ones stay apart, listed as conflict members.
+SELECT count(DISTINCT contact_id) AS in_conflict, count(DISTINCT conflict_id) AS conflicts
+  FROM contactsync_conflict_member WHERE workspace = 'big';
+SELECT count(*) AS conflict_members_merged
+  FROM contactsync_conflict_member m1 JOIN contactsync_conflict_member m2 ON m2.workspace = 'big' AND m2.conflict_id = m1.conflict_id
+  JOIN contactsync_contact c1 ON c1.workspace = 'big' AND c1.id = m1.contact_id
+  JOIN contactsync_contact c2 ON c2.workspace = 'big' AND c2.id = m2.contact_id
+ WHERE m1.workspace = 'big' AND m1.contact_id < m2.contact_id AND c1.unified_contact_id = c2.unified_contact_id;
+-- A full run afterwards writes no contact and keeps the conflict rows:
+-- incremental equals full.
+TRUNCATE big_writes;
+CREATE TEMP TABLE big_conflicts AS SELECT * FROM contactsync_conflict_member WHERE workspace = 'big';
+SELECT * FROM contactsync_unify('big');
+SELECT count(*) AS contacts_written_by_full_run FROM big_writes;
+SELECT count(*) AS conflict_rows_changed FROM (
+  (SELECT * FROM contactsync_conflict_member WHERE workspace = 'big' EXCEPT SELECT * FROM big_conflicts)
+  UNION ALL (SELECT * FROM big_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'big')) d;
+DROP TRIGGER big_writes ON contactsync_contact;
