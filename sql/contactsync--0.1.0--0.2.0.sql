@@ -3,8 +3,8 @@
 
 -- Four functions change; their definitions below are those of
 -- sql/functions/ at 0.2.0.  Signatures, comments, owners and privileges stay
--- as they are (one column comment changes, and one function is new, at the
--- end).  All four are members of the extension already, so CREATE OR
+-- as they are (one column comment changes; one function, one table and
+-- the new definition of one view come at the end).  All four are members of the extension already, so CREATE OR
 -- REPLACE replaces them in place (PostgreSQL refuses it on a function the
 -- extension does not own).
 
@@ -203,11 +203,19 @@ BEGIN
             AND r2.batch_id OPERATOR(pg_catalog.>) b.id
             AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
             AND NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed') AS later_batch
-    FROM @extschema@.contactsync_import_row r
+    FROM (SELECT r0.contact_id, r0.status, r0.previous
+            FROM @extschema@.contactsync_import_row r0
+           WHERE r0.workspace OPERATOR(pg_catalog.=) b.workspace AND r0.batch_id OPERATOR(pg_catalog.=) b.id
+             AND r0.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
+          UNION ALL
+          -- created rows without codes or warnings are kept in sets
+          SELECT u.contact_id, s.status, NULL::pg_catalog.jsonb
+            FROM @extschema@.contactsync_import_row_set s,
+                 LATERAL pg_catalog.unnest(s.contact_ids) AS u(contact_id)
+           WHERE s.workspace OPERATOR(pg_catalog.=) b.workspace AND s.batch_id OPERATOR(pg_catalog.=) b.id
+             AND s.status OPERATOR(pg_catalog.=) 'created') r
     LEFT JOIN @extschema@.contactsync_contact c
-      ON c.workspace OPERATOR(pg_catalog.=) r.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
-   WHERE r.workspace OPERATOR(pg_catalog.=) b.workspace AND r.batch_id OPERATOR(pg_catalog.=) b.id
-     AND r.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated']);
+      ON c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id;
 
   -- Everyone grouped with what the undo touches, before it changes.
   SELECT pg_catalog.array_agg(DISTINCT o.id) INTO touched
@@ -293,3 +301,34 @@ AS 'MODULE_PATHNAME', 'contactsync_tags_union'
 LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.contactsync_tags_union(text[], text[], text[]) IS
   'The tags of the three arrays in order, each kept where it first occurs (exact, case-sensitive); NULL arrays count as empty; never NULL.';
+
+-- New in 0.2.0: plain outcomes in sets (sql/tables/055_import_row_set.sql),
+-- listed one per row by contactsync_import_results (sql/views/020_import_results.sql).
+-- Batches imported under 0.1.0 keep their rows in contactsync_import_row.
+CREATE TABLE @extschema@.contactsync_import_row_set (
+  workspace   text NOT NULL DEFAULT 'default',
+  batch_id    bigint NOT NULL,
+  status      text NOT NULL,
+  first_row   integer NOT NULL,
+  row_numbers integer[] NOT NULL,
+  contact_ids bigint[] NOT NULL,
+  CONSTRAINT contactsync_import_row_set_pkey PRIMARY KEY (workspace, batch_id, status, first_row),
+  CONSTRAINT contactsync_import_row_set_status_check CHECK (
+    status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'unchanged']::text[])),
+  CONSTRAINT contactsync_import_row_set_arrays_check CHECK (
+    pg_catalog.cardinality(row_numbers) OPERATOR(pg_catalog.=) pg_catalog.cardinality(contact_ids))
+);
+COMMENT ON TABLE @extschema@.contactsync_import_row_set IS
+  'Rows an import created or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts; contactsync_import_results lists them one per row.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_row_set', '');
+
+CREATE OR REPLACE VIEW @extschema@.contactsync_import_results AS
+  SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace
+    FROM @extschema@.contactsync_import_row r
+  UNION ALL
+  SELECT s.batch_id, u.row_number, s.status, u.contact_id, '{}'::pg_catalog.text[],
+         CASE s.status WHEN 'created' THEN pg_catalog.format('created contact %s', u.contact_id)
+              ELSE pg_catalog.format('contact %s unchanged', u.contact_id) END,
+         '{}'::pg_catalog.text[], s.workspace
+    FROM @extschema@.contactsync_import_row_set s,
+         LATERAL ROWS FROM (pg_catalog.unnest(s.row_numbers), pg_catalog.unnest(s.contact_ids)) AS u(row_number, contact_id);

@@ -246,6 +246,9 @@ tags_union(CsImport *imp, const char *a, const char *b, const char *c)
 					a ? a : "", a ? " || " : "", b, c);
 }
 
+/* The statuses of result rows, in the order of CsImport.counts. */
+static const char *const cs_statuses[] = {"created", "updated", "unchanged", "skipped", "failed"};
+
 /* Rows still open (no status) and without a stored match: they create. */
 #define UNMATCHED "NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_match m WHERE m.rn = w.rn)"
 
@@ -727,7 +730,14 @@ run_phases(CsImport *imp)
 							 "FROM (SELECT * FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w) AS w "
 							 "RETURNING id, external_member_id) ", imp->schema);
 	}
-	appendStringInfo(&sql, "INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
+	/*
+	 * Plain outcomes (created, or unchanged without warnings; not in a dry
+	 * run) go to contactsync_import_row_set in sets of up to 1,000 rows;
+	 * every other row gets its own contactsync_import_row.  The statement
+	 * returns the number of rows of each status.
+	 */
+#define PLAIN_ROW "(NOT $6 AND w.st IS NULL AND (m.rn IS NULL OR u.rn IS NULL))"
+	appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
 					 "SELECT $1, $3, w.rn, "
 					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN m.rn IS NULL THEN 'created' "
@@ -748,8 +758,29 @@ run_phases(CsImport *imp)
 					 "u.previous "
 					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
 					 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
-					 "LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s",
-					 imp->schema, lazy_cells_sql(imp), pk);
+					 "%s WHERE NOT %s "
+					 "RETURNING status) ",
+					 imp->schema, lazy_cells_sql(imp),
+	/* with sets, a created row is never a row of its own outside a dry run */
+					 imp->row_sets ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
+					 psprintf("LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s", pk),
+					 imp->row_sets ? PLAIN_ROW : "false");
+	if (imp->row_sets)
+		appendStringInfo(&sql, ", sets AS (INSERT INTO %s.contactsync_import_row_set "
+						 "(workspace, batch_id, status, first_row, row_numbers, contact_ids) "
+						 "SELECT $1, $3, p.status, pg_catalog.min(p.rn), pg_catalog.array_agg(p.rn ORDER BY p.rn), "
+						 "pg_catalog.array_agg(p.id ORDER BY p.rn) FROM ("
+						 "SELECT w.rn, 'created' AS status, i.id FROM " WORK " w JOIN ins i ON i.external_member_id = w.%s "
+						 "WHERE NOT $6 AND w.st IS NULL AND " UNMATCHED " "
+						 "UNION ALL SELECT w.rn, 'unchanged', m.cands[1] FROM " WORK " w "
+						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
+						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn)"
+						 ") AS p GROUP BY p.status, p.rn / 1000 "
+						 "RETURNING status, pg_catalog.cardinality(row_numbers) AS n) ",
+						 imp->schema, pk);
+	appendStringInfoString(&sql, "SELECT status, pg_catalog.count(*) FROM per_row GROUP BY status");
+	if (imp->row_sets)
+		appendStringInfoString(&sql, " UNION ALL SELECT status, pg_catalog.sum(n)::pg_catalog.int8 FROM sets GROUP BY status");
 	{
 		Oid			t[9] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID, INT8ARRAYOID, INT8ARRAYOID};
 		Datum		v[9] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
@@ -757,8 +788,21 @@ run_phases(CsImport *imp)
 			imp->add_tags, BoolGetDatum(imp->dry_run), BoolGetDatum(imp->unify),
 			int8_array_datum(pending.ids, pending.n), int8_array_datum(pending.ucids, pending.n)};
 		char		n[10] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', ' ', ' ', ' ', 0};
+		uint64		r;
 
-		cs_spi_exec(sql.data, imp->unified ? 9 : 7, t, v, n, SPI_OK_INSERT);
+		cs_spi_exec(sql.data, imp->unified ? 9 : 7, t, v, n, SPI_OK_SELECT);
+		memset(imp->counts, 0, sizeof(imp->counts));
+		for (r = 0; r < SPI_processed; r++)
+		{
+			char	   *st = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+			bool		isnull;
+			int64		cnt = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+			int			k;
+
+			for (k = 0; k < 5; k++)
+				if (st != NULL && strcmp(st, cs_statuses[k]) == 0)
+					imp->counts[k] += cnt;
+		}
 	}
 	cs_progress(imp, "creates and results", imp->rows);
 }
@@ -781,8 +825,6 @@ contactsync_import(PG_FUNCTION_ARGS)
 			   *on_ambiguous,
 			   *region;
 	TupleDesc	tupdesc;
-	int64		counts[5] = {0};
-	static const char *const statuses[] = {"created", "updated", "unchanged", "skipped", "failed"};
 	Datum		result[10];
 	bool		rnulls[10] = {0};
 	HeapTuple	tuple;
@@ -881,6 +923,8 @@ contactsync_import(PG_FUNCTION_ARGS)
 		imp->tags_union = OidIsValid(LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),
 															   makeString("contactsync_tags_union")),
 													3, argtypes, true));
+		/* contactsync_import_row_set came with 0.2.0 too. */
+		imp->row_sets = OidIsValid(get_relname_relid("contactsync_import_row_set", nsp));
 	}
 
 	load_custom_fields(imp);
@@ -969,17 +1013,36 @@ contactsync_import(PG_FUNCTION_ARGS)
 		int64		nmembers;
 
 		/*
+		 * The contacts the import created: numbered in contactsync_new when
+		 * unification ran first, else listed in the batch's results (sets
+		 * and single rows).
+		 */
+		char	   *created;
+
+		if (imp->counts[0] == 0)
+			created = "SELECT NULL::pg_catalog.int8 AS id WHERE false";
+		else if (imp->unified)
+			created = "SELECT n.id FROM pg_temp.contactsync_new n";
+		else
+			created = psprintf("SELECT r.contact_id AS id FROM %s.contactsync_import_row r "
+							   "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created'%s",
+							   imp->schema,
+							   imp->row_sets ?
+							   psprintf(" UNION ALL SELECT u.id FROM %s.contactsync_import_row_set s, "
+										"LATERAL pg_catalog.unnest(s.contact_ids) AS u(id) "
+										"WHERE s.workspace = $1 AND s.batch_id = $2 AND s.status = 'created'",
+										imp->schema) : "");
+
+		/*
 		 * Seeds: the contacts created, and the updated ones whose change can
 		 * regroup them (contactsync_upd.regroup); a rename is no seed.
 		 * Nothing to do when unification ran before the creates.
 		 */
 		if (!imp->unified)
 		{
-			cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(s.id) FROM ("
-								 "SELECT r.contact_id AS id FROM %s.contactsync_import_row r "
-								 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created' "
+			cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(s.id) FROM (%s "
 								 "UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup) AS s",
-								 imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+								 created), 2, t, v, NULL, SPI_OK_SELECT);
 			seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 			if (!isnull)
 			{
@@ -989,13 +1052,12 @@ contactsync_import(PG_FUNCTION_ARGS)
 		}
 
 		/*
-		 * Conflicts that involve any contact created or changed.  Walked
-		 * from the smaller side: the batch's result rows, or the
-		 * workspace's conflict members when they are fewer than the rows
-		 * (counted no further than that).  A member's result rows are found
-		 * by contact alone (batch_id + 0): the batch's rows were just
-		 * written and have no statistics, so the planner would otherwise
-		 * walk the whole batch through the primary key for every member.
+		 * Conflicts that involve any contact created or updated.  Walked
+		 * from the smaller side: the workspace's conflict members, hashed,
+		 * when they are no more than the file's rows (counted no further
+		 * than that); else each contact the import touched, probing the
+		 * members by contact.  The conflicts touched are found once (c), so
+		 * no plan can walk the touched contacts once per member.
 		 */
 		cs_spi_exec(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
 							 "WHERE workspace = $1 LIMIT " INT64_FORMAT ") AS s", imp->schema, imp->rows + 1),
@@ -1005,45 +1067,27 @@ contactsync_import(PG_FUNCTION_ARGS)
 			imp->conflicts = 0;
 		else
 		{
+			char	   *touched = psprintf("%s UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed",
+										   created);
+
 			if (nmembers <= imp->rows)
 				cs_spi_exec(psprintf("WITH m AS MATERIALIZED (SELECT m.conflict_id, m.contact_id "
-									 "FROM %s.contactsync_conflict_member m WHERE m.workspace = $1) "
-									 "SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM m m2 WHERE m2.conflict_id IN ("
-									 "SELECT m1.conflict_id FROM m m1 WHERE EXISTS (SELECT 1 FROM %s.contactsync_import_row r "
-									 "WHERE r.workspace = $1 AND r.contact_id = m1.contact_id AND r.batch_id OPERATOR(pg_catalog.+) 0 = $2 "
-									 "AND r.status IN ('created', 'updated')))",
-									 imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+									 "FROM %s.contactsync_conflict_member m WHERE m.workspace = $1), "
+									 "t AS MATERIALIZED (%s), "
+									 "c AS MATERIALIZED (SELECT DISTINCT m1.conflict_id FROM m m1 JOIN t ON t.id = m1.contact_id) "
+									 "SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM m m2 JOIN c ON c.conflict_id = m2.conflict_id",
+									 imp->schema, touched), 2, t, v, NULL, SPI_OK_SELECT);
 			else
-				cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM %s.contactsync_import_row r "
-									 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = r.contact_id "
-									 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id "
-									 "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status IN ('created', 'updated')",
-									 imp->schema, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
+				cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM (%s) t "
+									 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = t.id "
+									 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id",
+									 touched, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
 			imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}
 		cs_progress(imp, imp->unified ? "conflict count" : "unification", imp->rows);
 	}
 
-	/* Counts, the batch row, the summary. */
-	{
-		Oid			t[2] = {TEXTOID, INT8OID};
-		Datum		v[2] = {CStringGetTextDatum(imp->workspace), Int64GetDatum(imp->batch_id)};
-
-		cs_spi_exec(psprintf("SELECT status, pg_catalog.count(*) FROM %s.contactsync_import_row "
-							 "WHERE workspace = $1 AND batch_id = $2 GROUP BY status", imp->schema),
-					2, t, v, NULL, SPI_OK_SELECT);
-	}
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	   *st = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		bool		isnull;
-		int64		n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-		int			s;
-
-		for (s = 0; s < 5; s++)
-			if (st != NULL && strcmp(st, statuses[s]) == 0)
-				counts[s] = n;
-	}
+	/* The batch row, the summary. */
 	{
 		Oid			t[9] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, TEXTARRAYOID, TEXTOID, INT8OID};
 		Datum		v[9];
@@ -1055,7 +1099,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 			warn[k++] = CStringGetTextDatum((char *) lfirst(lc));
 		v[0] = Int64GetDatum(imp->rows);
 		for (k = 0; k < 5; k++)
-			v[1 + k] = Int64GetDatum(counts[k]);
+			v[1 + k] = Int64GetDatum(imp->counts[k]);
 		v[6] = PointerGetDatum(construct_array(warn, list_length(imp->column_warnings), TEXTOID, -1, false, TYPALIGN_INT));
 		v[7] = CStringGetTextDatum(imp->workspace);
 		v[8] = Int64GetDatum(imp->batch_id);
@@ -1071,7 +1115,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 					INT64_FORMAT " created, " INT64_FORMAT " updated, " INT64_FORMAT " unchanged, "
 					INT64_FORMAT " skipped, " INT64_FORMAT " failed",
 					imp->batch_id, imp->dry_run ? " (dry run)" : "", imp->channel->name, imp->key,
-					imp->rows, counts[0], counts[1], counts[2], counts[3], counts[4])));
+					imp->rows, imp->counts[0], imp->counts[1], imp->counts[2], imp->counts[3], imp->counts[4])));
 
 	if (imp->conflicts > 0)
 		ereport(NOTICE,
@@ -1086,7 +1130,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 	result[2] = CStringGetTextDatum(imp->key);
 	result[3] = Int64GetDatum(imp->rows);
 	for (i = 0; i < 5; i++)
-		result[4 + i] = Int64GetDatum(counts[i]);
+		result[4 + i] = Int64GetDatum(imp->counts[i]);
 	result[9] = Int64GetDatum(imp->conflicts);
 	tuple = heap_form_tuple(tupdesc, result, rnulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));

@@ -83,6 +83,8 @@ typedef struct CsImport
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */
 	bool		tags_union;		/* contactsync_tags_union is installed (0.2.0) */
+	bool		row_sets;		/* contactsync_import_row_set exists (0.2.0) */
+	int64		counts[5];		/* rows by status: created, updated, unchanged, skipped, failed */
 	int64		batch_id;
 	int64		rows;
 	int64		conflicts;		/* contacts in conflicts the import touched */

@@ -61,11 +61,19 @@ BEGIN
             AND r2.batch_id OPERATOR(pg_catalog.>) b.id
             AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
             AND NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed') AS later_batch
-    FROM @extschema@.contactsync_import_row r
+    FROM (SELECT r0.contact_id, r0.status, r0.previous
+            FROM @extschema@.contactsync_import_row r0
+           WHERE r0.workspace OPERATOR(pg_catalog.=) b.workspace AND r0.batch_id OPERATOR(pg_catalog.=) b.id
+             AND r0.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
+          UNION ALL
+          -- created rows without codes or warnings are kept in sets
+          SELECT u.contact_id, s.status, NULL::pg_catalog.jsonb
+            FROM @extschema@.contactsync_import_row_set s,
+                 LATERAL pg_catalog.unnest(s.contact_ids) AS u(contact_id)
+           WHERE s.workspace OPERATOR(pg_catalog.=) b.workspace AND s.batch_id OPERATOR(pg_catalog.=) b.id
+             AND s.status OPERATOR(pg_catalog.=) 'created') r
     LEFT JOIN @extschema@.contactsync_contact c
-      ON c.workspace OPERATOR(pg_catalog.=) r.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
-   WHERE r.workspace OPERATOR(pg_catalog.=) b.workspace AND r.batch_id OPERATOR(pg_catalog.=) b.id
-     AND r.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated']);
+      ON c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id;
 
   -- Everyone grouped with what the undo touches, before it changes.
   SELECT pg_catalog.array_agg(DISTINCT o.id) INTO touched

@@ -1,6 +1,13 @@
 CREATE VIEW @extschema@.contactsync_import_results AS
   SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace
-    FROM @extschema@.contactsync_import_row r;
+    FROM @extschema@.contactsync_import_row r
+  UNION ALL
+  SELECT s.batch_id, u.row_number, s.status, u.contact_id, '{}'::pg_catalog.text[],
+         CASE s.status WHEN 'created' THEN pg_catalog.format('created contact %s', u.contact_id)
+              ELSE pg_catalog.format('contact %s unchanged', u.contact_id) END,
+         '{}'::pg_catalog.text[], s.workspace
+    FROM @extschema@.contactsync_import_row_set s,
+         LATERAL ROWS FROM (pg_catalog.unnest(s.row_numbers), pg_catalog.unnest(s.contact_ids)) AS u(row_number, contact_id);
 COMMENT ON VIEW @extschema@.contactsync_import_results IS
   'Every staging row of every import: status (created, updated, unchanged, skipped, failed), contact, codes, message and warnings.';
 

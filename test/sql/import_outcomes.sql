@@ -58,6 +58,34 @@ SELECT count(*) AS changed_contacts FROM (
   (SELECT * FROM contactsync_contact EXCEPT SELECT * FROM before)
   UNION ALL (SELECT * FROM before EXCEPT SELECT * FROM contactsync_contact)) d;
 
+-- Plain outcomes are stored in sets: rows created, or unchanged without a
+-- warning, in sets of up to 1,000 row numbers with their contacts
+-- (contactsync_import_row_set); every other row has a row of its own.
+-- contactsync_import_results lists both alike, one row per staging row.
+CREATE TEMP TABLE plain AS
+SELECT 'U' || pg_catalog.md5('plain' || g) AS line_uid, 'P' || g AS name,
+       CASE WHEN g % 500 = 0 THEN 'not-an-email' END AS email
+  FROM pg_catalog.generate_series(1, 2500) g;
+SELECT batch_id AS plain_new, created, failed FROM contactsync_import('plain', 'line_uid') \gset
+-- The same file again, row 7 renamed (a new table keeps the row order).
+CREATE TEMP TABLE plain_again AS
+SELECT line_uid, CASE WHEN name = 'P7' THEN 'P7 renamed' ELSE name END AS name, email FROM plain;
+SELECT batch_id AS plain_again, updated, unchanged, failed FROM contactsync_import('plain_again', 'line_uid') \gset
+SELECT batch_id, status, count(*) AS sets, sum(cardinality(row_numbers)) AS rows,
+       min(first_row) AS first, max(cardinality(row_numbers)) AS largest
+  FROM contactsync_import_row_set WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT batch_id, status, count(*) AS own_rows FROM contactsync_import_row
+ WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
+-- Every staging row once, in the view, with the contact of its line_uid.
+SELECT r.batch_id, count(*) AS result_rows, count(DISTINCT r.row_number) AS row_numbers,
+       count(*) FILTER (WHERE r.status IN ('created', 'unchanged', 'updated')
+                        AND c.line_uid IS DISTINCT FROM 'U' || pg_catalog.md5('plain' || r.row_number)) AS wrong_contact
+  FROM contactsync_import_results r LEFT JOIN contactsync_contact c ON c.id = r.contact_id
+ WHERE r.batch_id IN (:plain_new, :plain_again) GROUP BY 1 ORDER BY 1;
+SELECT batch_id, row_number, status, contact_id IS NOT NULL AS has_contact, codes, message ~ '^(created contact|contact) [0-9]+( unchanged)?$' AS message_names_contact, warnings
+  FROM contactsync_import_results WHERE batch_id IN (:plain_new, :plain_again) AND row_number IN (1, 7, 500, 1000, 1001, 2500)
+ ORDER BY 1, 2;
+
 -- One call is one transaction: an error rolls everything back.
 SELECT count(*) AS contacts, (SELECT count(*) FROM contactsync_import_batch) AS batches FROM contactsync_contact;
 BEGIN;
