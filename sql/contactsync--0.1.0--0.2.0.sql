@@ -193,29 +193,41 @@ BEGIN
     DROP TABLE pg_temp.contactsync_undo_rows;
   END IF;
   CREATE TEMP TABLE contactsync_undo_rows ON COMMIT DROP AS
+  WITH later AS MATERIALIZED (
+    -- Contacts that later completed batches created or updated, each with
+    -- the latest such batch (rows of their own and rows in sets).
+    SELECT l.contact_id, pg_catalog.max(l.batch_id) AS batch_id
+      FROM (SELECT r2.contact_id, r2.batch_id
+              FROM @extschema@.contactsync_import_row r2
+             WHERE r2.workspace OPERATOR(pg_catalog.=) b.workspace AND r2.batch_id OPERATOR(pg_catalog.>) b.id
+               AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
+            UNION ALL
+            SELECT u.contact_id, s2.batch_id
+              FROM @extschema@.contactsync_import_row_set s2,
+                   LATERAL pg_catalog.unnest(s2.contact_ids) AS u(contact_id)
+             WHERE s2.workspace OPERATOR(pg_catalog.=) b.workspace AND s2.batch_id OPERATOR(pg_catalog.>) b.id
+               AND s2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])) l
+      JOIN @extschema@.contactsync_import_batch b2
+        ON b2.workspace OPERATOR(pg_catalog.=) b.workspace AND b2.id OPERATOR(pg_catalog.=) l.batch_id
+     WHERE NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed'
+     GROUP BY l.contact_id)
   SELECT r.contact_id, r.status, r.previous, c.id IS NOT NULL AS present,
          (c.id IS NOT NULL AND c.updated_at OPERATOR(pg_catalog.<>) b.xact_time) AS changed,
-         (SELECT pg_catalog.max(r2.batch_id) FROM @extschema@.contactsync_import_row r2
-           JOIN @extschema@.contactsync_import_batch b2
-             ON b2.workspace OPERATOR(pg_catalog.=) r2.workspace AND b2.id OPERATOR(pg_catalog.=) r2.batch_id
-          WHERE r2.workspace OPERATOR(pg_catalog.=) b.workspace
-            AND r2.contact_id OPERATOR(pg_catalog.=) r.contact_id
-            AND r2.batch_id OPERATOR(pg_catalog.>) b.id
-            AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
-            AND NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed') AS later_batch
+         l.batch_id AS later_batch
     FROM (SELECT r0.contact_id, r0.status, r0.previous
             FROM @extschema@.contactsync_import_row r0
            WHERE r0.workspace OPERATOR(pg_catalog.=) b.workspace AND r0.batch_id OPERATOR(pg_catalog.=) b.id
              AND r0.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
           UNION ALL
-          -- created rows without codes or warnings are kept in sets
-          SELECT u.contact_id, s.status, NULL::pg_catalog.jsonb
+          -- rows without codes or warnings are kept in sets
+          SELECT u.contact_id, s.status, u.previous
             FROM @extschema@.contactsync_import_row_set s,
-                 LATERAL pg_catalog.unnest(s.contact_ids) AS u(contact_id)
+                 LATERAL ROWS FROM (pg_catalog.unnest(s.contact_ids), pg_catalog.unnest(s.previous)) AS u(contact_id, previous)
            WHERE s.workspace OPERATOR(pg_catalog.=) b.workspace AND s.batch_id OPERATOR(pg_catalog.=) b.id
-             AND s.status OPERATOR(pg_catalog.=) 'created') r
+             AND s.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])) r
     LEFT JOIN @extschema@.contactsync_contact c
-      ON c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id;
+      ON c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
+    LEFT JOIN later l ON l.contact_id OPERATOR(pg_catalog.=) r.contact_id;
 
   -- Everyone grouped with what the undo touches, before it changes.
   SELECT pg_catalog.array_agg(DISTINCT o.id) INTO touched
@@ -312,14 +324,19 @@ CREATE TABLE @extschema@.contactsync_import_row_set (
   first_row   integer NOT NULL,
   row_numbers integer[] NOT NULL,
   contact_ids bigint[] NOT NULL,
+  previous    jsonb[],
   CONSTRAINT contactsync_import_row_set_pkey PRIMARY KEY (workspace, batch_id, status, first_row),
   CONSTRAINT contactsync_import_row_set_status_check CHECK (
-    status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'unchanged']::text[])),
+    status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated', 'unchanged']::text[])),
   CONSTRAINT contactsync_import_row_set_arrays_check CHECK (
-    pg_catalog.cardinality(row_numbers) OPERATOR(pg_catalog.=) pg_catalog.cardinality(contact_ids))
+    pg_catalog.cardinality(row_numbers) OPERATOR(pg_catalog.=) pg_catalog.cardinality(contact_ids)
+    AND (status OPERATOR(pg_catalog.=) 'updated') OPERATOR(pg_catalog.=) (previous IS NOT NULL)
+    AND (previous IS NULL OR pg_catalog.cardinality(previous) OPERATOR(pg_catalog.=) pg_catalog.cardinality(row_numbers)))
 );
 COMMENT ON TABLE @extschema@.contactsync_import_row_set IS
-  'Rows an import created or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts; contactsync_import_results lists them one per row.';
+  'Rows an import created, updated or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts (and, for updates, the previous values undo restores); contactsync_import_results lists them one per row.';
+COMMENT ON COLUMN @extschema@.contactsync_import_row_set.previous IS
+  'For updated rows, in row order: the values the update changed, as they were before it (and updated_at), as in contactsync_import_row.previous.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_row_set', '');
 
 CREATE OR REPLACE VIEW @extschema@.contactsync_import_results AS
@@ -328,6 +345,7 @@ CREATE OR REPLACE VIEW @extschema@.contactsync_import_results AS
   UNION ALL
   SELECT s.batch_id, u.row_number, s.status, u.contact_id, '{}'::pg_catalog.text[],
          CASE s.status WHEN 'created' THEN pg_catalog.format('created contact %s', u.contact_id)
+              WHEN 'updated' THEN pg_catalog.format('updated contact %s', u.contact_id)
               ELSE pg_catalog.format('contact %s unchanged', u.contact_id) END,
          '{}'::pg_catalog.text[], s.workspace
     FROM @extschema@.contactsync_import_row_set s,

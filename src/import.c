@@ -731,12 +731,14 @@ run_phases(CsImport *imp)
 							 "RETURNING id, external_member_id) ", imp->schema);
 	}
 	/*
-	 * Plain outcomes (created, or unchanged without warnings; not in a dry
-	 * run) go to contactsync_import_row_set in sets of up to 1,000 rows;
+	 * Plain outcomes (created, updated or unchanged without a code or a
+	 * warning; not in a dry run) go to contactsync_import_row_set in sets
+	 * of up to 1,000 rows, updates with their previous values;
 	 * every other row gets its own contactsync_import_row.  The statement
 	 * returns the number of rows of each status.
 	 */
-#define PLAIN_ROW "(NOT $6 AND w.st IS NULL AND (m.rn IS NULL OR u.rn IS NULL))"
+#define PLAIN_UPDATE "(u.changed AND NOT u.gone AND pg_catalog.cardinality(u.warnings) = 0)"
+#define PLAIN_ROW "(NOT $6 AND w.st IS NULL AND (m.rn IS NULL OR u.rn IS NULL OR " PLAIN_UPDATE "))"
 	appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
 					 "SELECT $1, $3, w.rn, "
@@ -767,14 +769,18 @@ run_phases(CsImport *imp)
 					 imp->row_sets ? PLAIN_ROW : "false");
 	if (imp->row_sets)
 		appendStringInfo(&sql, ", sets AS (INSERT INTO %s.contactsync_import_row_set "
-						 "(workspace, batch_id, status, first_row, row_numbers, contact_ids) "
+						 "(workspace, batch_id, status, first_row, row_numbers, contact_ids, previous) "
 						 "SELECT $1, $3, p.status, pg_catalog.min(p.rn), pg_catalog.array_agg(p.rn ORDER BY p.rn), "
-						 "pg_catalog.array_agg(p.id ORDER BY p.rn) FROM ("
-						 "SELECT w.rn, 'created' AS status, i.id FROM " WORK " w JOIN ins i ON i.external_member_id = w.%s "
+						 "pg_catalog.array_agg(p.id ORDER BY p.rn), "
+						 "pg_catalog.array_agg(p.previous ORDER BY p.rn) FILTER (WHERE p.status = 'updated') FROM ("
+						 "SELECT w.rn, 'created' AS status, i.id, NULL::pg_catalog.jsonb AS previous "
+						 "FROM " WORK " w JOIN ins i ON i.external_member_id = w.%s "
 						 "WHERE NOT $6 AND w.st IS NULL AND " UNMATCHED " "
-						 "UNION ALL SELECT w.rn, 'unchanged', m.cands[1] FROM " WORK " w "
+						 "UNION ALL SELECT w.rn, 'unchanged', m.cands[1], NULL FROM " WORK " w "
 						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
-						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn)"
+						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn) "
+						 "UNION ALL SELECT u.rn, 'updated', u.id, u.previous FROM pg_temp.contactsync_upd u "
+						 "WHERE NOT $6 AND " PLAIN_UPDATE
 						 ") AS p GROUP BY p.status, p.rn / 1000 "
 						 "RETURNING status, pg_catalog.cardinality(row_numbers) AS n) ",
 						 imp->schema, pk);

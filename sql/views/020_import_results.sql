@@ -4,6 +4,7 @@ CREATE VIEW @extschema@.contactsync_import_results AS
   UNION ALL
   SELECT s.batch_id, u.row_number, s.status, u.contact_id, '{}'::pg_catalog.text[],
          CASE s.status WHEN 'created' THEN pg_catalog.format('created contact %s', u.contact_id)
+              WHEN 'updated' THEN pg_catalog.format('updated contact %s', u.contact_id)
               ELSE pg_catalog.format('contact %s unchanged', u.contact_id) END,
          '{}'::pg_catalog.text[], s.workspace
     FROM @extschema@.contactsync_import_row_set s,

@@ -58,9 +58,9 @@ SELECT count(*) AS changed_contacts FROM (
   (SELECT * FROM contactsync_contact EXCEPT SELECT * FROM before)
   UNION ALL (SELECT * FROM before EXCEPT SELECT * FROM contactsync_contact)) d;
 
--- Plain outcomes are stored in sets: rows created, or unchanged without a
--- warning, in sets of up to 1,000 row numbers with their contacts
--- (contactsync_import_row_set); every other row has a row of its own.
+-- Plain outcomes are stored in sets: rows created, updated or unchanged
+-- without a code or warning, in sets of up to 1,000 row numbers with their
+-- contacts (contactsync_import_row_set); every other row has a row of its own.
 -- contactsync_import_results lists both alike, one row per staging row.
 CREATE TEMP TABLE plain AS
 SELECT 'U' || pg_catalog.md5('plain' || g) AS line_uid, 'P' || g AS name,
