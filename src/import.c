@@ -427,7 +427,7 @@ spi_count(const char *sql)
 static bool
 unify_before_creates(CsImport *imp, CsUnifyPending *pending)
 {
-	int64		ncreate = spi_count("SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED);
+	int64		ncreate = imp->ncreate;
 	int64		nregroup = spi_count("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup");
 
 	if (!cs_unify_covers(imp->schema, imp->workspace, ncreate + nregroup, ncreate))
@@ -573,22 +573,30 @@ run_phases(CsImport *imp)
 	 * Rows that would create: the primary key is needed, and must be new.
 	 * When the key is the primary key, the duplicate check has already
 	 * failed or skipped every repeat, so no window is needed to find them.
+	 * The statement returns how many rows still create.
 	 */
 	cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, %s AS later "
-						 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED ") "
-						 "UPDATE " WORK " w SET st = 'failed', "
+						 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED "), "
+						 "x AS (UPDATE " WORK " w SET st = 'failed', "
 						 "codes = CASE WHEN f.pk IS NULL THEN ARRAY['missing_required'] ELSE ARRAY['channel_key_exists'] END, "
 						 "msg = CASE WHEN f.pk IS NULL THEN 'a new %s contact needs %s' "
 						 "WHEN c.id IS NOT NULL THEN pg_catalog.format('%s %%s already belongs to contact %%s', f.pk, c.id) "
 						 "ELSE pg_catalog.format('%s %%s appears on an earlier row of the file', f.pk) END "
 						 "FROM f LEFT JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 "
 						 "AND c.external_member_id = f.pk "
-						 "WHERE w.rn = f.rn AND (f.pk IS NULL OR (f.later AND f.pk IS NOT NULL) OR c.id IS NOT NULL)",
+						 "WHERE w.rn = f.rn AND (f.pk IS NULL OR (f.later AND f.pk IS NOT NULL) OR c.id IS NOT NULL) "
+						 "RETURNING 1) "
+						 "SELECT (SELECT pg_catalog.count(*) FROM f) - (SELECT pg_catalog.count(*) FROM x)",
 						 pk,
 						 (imp->key_field == ch->primary && !insert_all) ? "false" :
 						 psprintf("w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s)", pk),
 						 ch->name, pk, pk, pk, imp->schema),
-				2, t2, v2, NULL, SPI_OK_UPDATE);
+				2, t2, v2, NULL, SPI_OK_SELECT);
+	{
+		bool		isnull;
+
+		imp->ncreate = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
 	cs_progress(imp, "classification", imp->rows);
 
 	/*

@@ -89,6 +89,7 @@ typedef struct CsImport
 	int64		rows;
 	int64		conflicts;		/* contacts in conflicts the import touched */
 	bool		unified;		/* unification ran before the creates */
+	int64		ncreate;		/* rows that create, once classified */
 } CsImport;
 
 /* staging.c */
