@@ -3,8 +3,9 @@
 
 -- Four functions change; their definitions below are those of
 -- sql/functions/ at 0.2.0.  Signatures, comments, owners and privileges stay
--- as they are (one column comment changes; one function, one table and
--- the new definition of one view come at the end).  All four are members of the extension already, so CREATE OR
+-- as they are.  At the end: one new function, and the result tables and
+-- views of 0.2.0 (a table renamed, a table and a view added, two views
+-- redefined).  All four are members of the extension already, so CREATE OR
 -- REPLACE replaces them in place (PostgreSQL refuses it on a function the
 -- extension does not own).
 
@@ -195,39 +196,24 @@ BEGIN
   CREATE TEMP TABLE contactsync_undo_rows ON COMMIT DROP AS
   WITH later AS MATERIALIZED (
     -- Contacts that later completed batches created or updated, each with
-    -- the latest such batch (rows of their own and rows in sets).
-    SELECT l.contact_id, pg_catalog.max(l.batch_id) AS batch_id
-      FROM (SELECT r2.contact_id, r2.batch_id
-              FROM @extschema@.contactsync_import_row r2
-             WHERE r2.workspace OPERATOR(pg_catalog.=) b.workspace AND r2.batch_id OPERATOR(pg_catalog.>) b.id
-               AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
-            UNION ALL
-            SELECT u.contact_id, s2.batch_id
-              FROM @extschema@.contactsync_import_row_set s2,
-                   LATERAL pg_catalog.unnest(s2.contact_ids) AS u(contact_id)
-             WHERE s2.workspace OPERATOR(pg_catalog.=) b.workspace AND s2.batch_id OPERATOR(pg_catalog.>) b.id
-               AND s2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])) l
+    -- the latest such batch.
+    SELECT r2.contact_id, pg_catalog.max(r2.batch_id) AS batch_id
+      FROM @extschema@.contactsync_import_row r2
       JOIN @extschema@.contactsync_import_batch b2
-        ON b2.workspace OPERATOR(pg_catalog.=) b.workspace AND b2.id OPERATOR(pg_catalog.=) l.batch_id
-     WHERE NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed'
-     GROUP BY l.contact_id)
+        ON b2.workspace OPERATOR(pg_catalog.=) r2.workspace AND b2.id OPERATOR(pg_catalog.=) r2.batch_id
+     WHERE r2.workspace OPERATOR(pg_catalog.=) b.workspace AND r2.batch_id OPERATOR(pg_catalog.>) b.id
+       AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
+       AND NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed'
+     GROUP BY r2.contact_id)
   SELECT r.contact_id, r.status, r.previous, c.id IS NOT NULL AS present,
          (c.id IS NOT NULL AND c.updated_at OPERATOR(pg_catalog.<>) b.xact_time) AS changed,
          l.batch_id AS later_batch
-    FROM (SELECT r0.contact_id, r0.status, r0.previous
-            FROM @extschema@.contactsync_import_row r0
-           WHERE r0.workspace OPERATOR(pg_catalog.=) b.workspace AND r0.batch_id OPERATOR(pg_catalog.=) b.id
-             AND r0.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
-          UNION ALL
-          -- rows without codes or warnings are kept in sets
-          SELECT u.contact_id, s.status, u.previous
-            FROM @extschema@.contactsync_import_row_set s,
-                 LATERAL ROWS FROM (pg_catalog.unnest(s.contact_ids), pg_catalog.unnest(s.previous)) AS u(contact_id, previous)
-           WHERE s.workspace OPERATOR(pg_catalog.=) b.workspace AND s.batch_id OPERATOR(pg_catalog.=) b.id
-             AND s.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])) r
+    FROM @extschema@.contactsync_import_row r
     LEFT JOIN @extschema@.contactsync_contact c
-      ON c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
-    LEFT JOIN later l ON l.contact_id OPERATOR(pg_catalog.=) r.contact_id;
+      ON c.workspace OPERATOR(pg_catalog.=) r.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
+    LEFT JOIN later l ON l.contact_id OPERATOR(pg_catalog.=) r.contact_id
+   WHERE r.workspace OPERATOR(pg_catalog.=) b.workspace AND r.batch_id OPERATOR(pg_catalog.=) b.id
+     AND r.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated']);
 
   -- Everyone grouped with what the undo touches, before it changes.
   SELECT pg_catalog.array_agg(DISTINCT o.id) INTO touched
@@ -302,9 +288,6 @@ BEGIN
 END
 $fn$;
 
-COMMENT ON COLUMN @extschema@.contactsync_import_row.previous IS
-  'For updated rows: the values the update changed, as they were before it (and updated_at), used by contactsync_undo.';
-
 -- New in 0.2.0: the tag union of the merge rules, in C (sql/functions/055_tags.sql).
 -- The import's statements call it for every created or updated contact.
 CREATE FUNCTION @extschema@.contactsync_tags_union(text[], text[], text[])
@@ -314,9 +297,20 @@ LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.contactsync_tags_union(text[], text[], text[]) IS
   'The tags of the three arrays in order, each kept where it first occurs (exact, case-sensitive); NULL arrays count as empty; never NULL.';
 
--- New in 0.2.0: plain outcomes in sets (sql/tables/055_import_row_set.sql),
--- listed one per row by contactsync_import_results (sql/views/020_import_results.sql).
--- Batches imported under 0.1.0 keep their rows in contactsync_import_row.
+-- New in 0.2.0: plain outcomes in sets.  The table contactsync_import_row
+-- becomes contactsync_import_row_single (sql/tables/050_import_row.sql; its
+-- rows, constraints, index and registration for pg_dump go with it), the
+-- sets get their table (sql/tables/055_import_row_set.sql), and a view
+-- takes the name contactsync_import_row, listing both one row per staging
+-- row (sql/views/020_import_results.sql).  Grants on the table stay with
+-- it; the view starts with the default privileges (a GRANT here would be
+-- recorded as the extension's initial privileges, which pg_dump leaves
+-- out): doc/upgrading.md.
+ALTER TABLE @extschema@.contactsync_import_row RENAME TO contactsync_import_row_single;
+COMMENT ON TABLE @extschema@.contactsync_import_row_single IS
+  'The staging rows of imports that are not kept in sets: status, contact, codes, message, warnings, original cells of failed and skipped rows, and previous values for undo; the view contactsync_import_row lists every row.';
+COMMENT ON COLUMN @extschema@.contactsync_import_row_single.previous IS
+  'For updated rows: the values the update changed, as they were before it (and updated_at), used by contactsync_undo.';
 CREATE TABLE @extschema@.contactsync_import_row_set (
   workspace   text NOT NULL DEFAULT 'default',
   batch_id    bigint NOT NULL,
@@ -334,19 +328,32 @@ CREATE TABLE @extschema@.contactsync_import_row_set (
     AND (previous IS NULL OR pg_catalog.cardinality(previous) OPERATOR(pg_catalog.=) pg_catalog.cardinality(row_numbers)))
 );
 COMMENT ON TABLE @extschema@.contactsync_import_row_set IS
-  'Rows an import created, updated or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts (and, for updates, the previous values undo restores); contactsync_import_results lists them one per row.';
+  'Rows an import created, updated or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts (and, for updates, the previous values undo restores); the view contactsync_import_row lists them one per row.';
 COMMENT ON COLUMN @extschema@.contactsync_import_row_set.previous IS
   'For updated rows, in row order: the values the update changed, as they were before it (and updated_at), as in contactsync_import_row.previous.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_row_set', '');
 
-CREATE OR REPLACE VIEW @extschema@.contactsync_import_results AS
-  SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace
-    FROM @extschema@.contactsync_import_row r
+CREATE VIEW @extschema@.contactsync_import_row AS
+  SELECT r.workspace, r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings,
+         r.cells, r.previous
+    FROM @extschema@.contactsync_import_row_single r
   UNION ALL
-  SELECT s.batch_id, u.row_number, s.status, u.contact_id, '{}'::pg_catalog.text[],
+  SELECT s.workspace, s.batch_id, u.row_number, s.status, u.contact_id, '{}'::pg_catalog.text[],
          CASE s.status WHEN 'created' THEN pg_catalog.format('created contact %s', u.contact_id)
               WHEN 'updated' THEN pg_catalog.format('updated contact %s', u.contact_id)
               ELSE pg_catalog.format('contact %s unchanged', u.contact_id) END,
-         '{}'::pg_catalog.text[], s.workspace
+         '{}'::pg_catalog.text[], NULL::pg_catalog.jsonb, u.previous
     FROM @extschema@.contactsync_import_row_set s,
-         LATERAL ROWS FROM (pg_catalog.unnest(s.row_numbers), pg_catalog.unnest(s.contact_ids)) AS u(row_number, contact_id);
+         LATERAL ROWS FROM (pg_catalog.unnest(s.row_numbers), pg_catalog.unnest(s.contact_ids), pg_catalog.unnest(s.previous))
+           AS u(row_number, contact_id, previous);
+COMMENT ON VIEW @extschema@.contactsync_import_row IS
+  'One row per staging row of every import: status, contact, codes, message, warnings, original cells of failed and skipped rows, and previous values for undo.';
+
+CREATE OR REPLACE VIEW @extschema@.contactsync_import_results AS
+  SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace
+    FROM @extschema@.contactsync_import_row r;
+
+CREATE OR REPLACE VIEW @extschema@.contactsync_import_failures AS
+  SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace, r.cells
+    FROM @extschema@.contactsync_import_row_single r
+   WHERE r.status OPERATOR(pg_catalog.=) ANY (ARRAY['failed', 'skipped']);

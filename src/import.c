@@ -742,12 +742,14 @@ run_phases(CsImport *imp)
 	 * Plain outcomes (created, updated or unchanged without a code or a
 	 * warning; not in a dry run) go to contactsync_import_row_set in sets
 	 * of up to 1,000 rows, updates with their previous values;
-	 * every other row gets its own contactsync_import_row.  The statement
+	 * every other row gets its own contactsync_import_row_single (the view
+	 * contactsync_import_row lists both; an installed 0.1.0 has one table
+	 * contactsync_import_row for every row).  The statement
 	 * returns the number of rows of each status.
 	 */
 #define PLAIN_UPDATE "(u.changed AND NOT u.gone AND pg_catalog.cardinality(u.warnings) = 0)"
 #define PLAIN_ROW "(NOT $6 AND w.st IS NULL AND (m.rn IS NULL OR u.rn IS NULL OR " PLAIN_UPDATE "))"
-	appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.contactsync_import_row (workspace, batch_id, row_number, status, contact_id, "
+	appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.%s (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
 					 "SELECT $1, $3, w.rn, "
 					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN m.rn IS NULL THEN 'created' "
@@ -770,7 +772,8 @@ run_phases(CsImport *imp)
 					 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
 					 "%s WHERE NOT %s "
 					 "RETURNING status) ",
-					 imp->schema, lazy_cells_sql(imp),
+					 imp->schema, imp->row_sets ? "contactsync_import_row_single" : "contactsync_import_row",
+					 lazy_cells_sql(imp),
 	/* with sets, a created row is never a row of its own outside a dry run */
 					 imp->row_sets ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
 					 psprintf("LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s", pk),
@@ -1028,8 +1031,9 @@ contactsync_import(PG_FUNCTION_ARGS)
 
 		/*
 		 * The contacts the import created: numbered in contactsync_new when
-		 * unification ran first, else listed in the batch's results (sets
-		 * and single rows).
+		 * unification ran first, else listed in the batch's results
+		 * (contactsync_import_row, a view of the single rows and the sets
+		 * since 0.2.0, the table of every row before).
 		 */
 		char	   *created;
 
@@ -1039,13 +1043,8 @@ contactsync_import(PG_FUNCTION_ARGS)
 			created = "SELECT n.id FROM pg_temp.contactsync_new n";
 		else
 			created = psprintf("SELECT r.contact_id AS id FROM %s.contactsync_import_row r "
-							   "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created'%s",
-							   imp->schema,
-							   imp->row_sets ?
-							   psprintf(" UNION ALL SELECT u.id FROM %s.contactsync_import_row_set s, "
-										"LATERAL pg_catalog.unnest(s.contact_ids) AS u(id) "
-										"WHERE s.workspace = $1 AND s.batch_id = $2 AND s.status = 'created'",
-										imp->schema) : "");
+							   "WHERE r.workspace = $1 AND r.batch_id = $2 AND r.status = 'created'",
+							   imp->schema);
 
 		/*
 		 * Seeds: the contacts created, and the updated ones whose change can

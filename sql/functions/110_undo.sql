@@ -53,39 +53,24 @@ BEGIN
   CREATE TEMP TABLE contactsync_undo_rows ON COMMIT DROP AS
   WITH later AS MATERIALIZED (
     -- Contacts that later completed batches created or updated, each with
-    -- the latest such batch (rows of their own and rows in sets).
-    SELECT l.contact_id, pg_catalog.max(l.batch_id) AS batch_id
-      FROM (SELECT r2.contact_id, r2.batch_id
-              FROM @extschema@.contactsync_import_row r2
-             WHERE r2.workspace OPERATOR(pg_catalog.=) b.workspace AND r2.batch_id OPERATOR(pg_catalog.>) b.id
-               AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
-            UNION ALL
-            SELECT u.contact_id, s2.batch_id
-              FROM @extschema@.contactsync_import_row_set s2,
-                   LATERAL pg_catalog.unnest(s2.contact_ids) AS u(contact_id)
-             WHERE s2.workspace OPERATOR(pg_catalog.=) b.workspace AND s2.batch_id OPERATOR(pg_catalog.>) b.id
-               AND s2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])) l
+    -- the latest such batch.
+    SELECT r2.contact_id, pg_catalog.max(r2.batch_id) AS batch_id
+      FROM @extschema@.contactsync_import_row r2
       JOIN @extschema@.contactsync_import_batch b2
-        ON b2.workspace OPERATOR(pg_catalog.=) b.workspace AND b2.id OPERATOR(pg_catalog.=) l.batch_id
-     WHERE NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed'
-     GROUP BY l.contact_id)
+        ON b2.workspace OPERATOR(pg_catalog.=) r2.workspace AND b2.id OPERATOR(pg_catalog.=) r2.batch_id
+     WHERE r2.workspace OPERATOR(pg_catalog.=) b.workspace AND r2.batch_id OPERATOR(pg_catalog.>) b.id
+       AND r2.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
+       AND NOT b2.dry_run AND b2.status OPERATOR(pg_catalog.=) 'completed'
+     GROUP BY r2.contact_id)
   SELECT r.contact_id, r.status, r.previous, c.id IS NOT NULL AS present,
          (c.id IS NOT NULL AND c.updated_at OPERATOR(pg_catalog.<>) b.xact_time) AS changed,
          l.batch_id AS later_batch
-    FROM (SELECT r0.contact_id, r0.status, r0.previous
-            FROM @extschema@.contactsync_import_row r0
-           WHERE r0.workspace OPERATOR(pg_catalog.=) b.workspace AND r0.batch_id OPERATOR(pg_catalog.=) b.id
-             AND r0.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])
-          UNION ALL
-          -- rows without codes or warnings are kept in sets
-          SELECT u.contact_id, s.status, u.previous
-            FROM @extschema@.contactsync_import_row_set s,
-                 LATERAL ROWS FROM (pg_catalog.unnest(s.contact_ids), pg_catalog.unnest(s.previous)) AS u(contact_id, previous)
-           WHERE s.workspace OPERATOR(pg_catalog.=) b.workspace AND s.batch_id OPERATOR(pg_catalog.=) b.id
-             AND s.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated'])) r
+    FROM @extschema@.contactsync_import_row r
     LEFT JOIN @extschema@.contactsync_contact c
-      ON c.workspace OPERATOR(pg_catalog.=) b.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
-    LEFT JOIN later l ON l.contact_id OPERATOR(pg_catalog.=) r.contact_id;
+      ON c.workspace OPERATOR(pg_catalog.=) r.workspace AND c.id OPERATOR(pg_catalog.=) r.contact_id
+    LEFT JOIN later l ON l.contact_id OPERATOR(pg_catalog.=) r.contact_id
+   WHERE r.workspace OPERATOR(pg_catalog.=) b.workspace AND r.batch_id OPERATOR(pg_catalog.=) b.id
+     AND r.status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'updated']);
 
   -- Everyone grouped with what the undo touches, before it changes.
   SELECT pg_catalog.array_agg(DISTINCT o.id) INTO touched

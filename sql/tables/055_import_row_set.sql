@@ -3,10 +3,10 @@
 -- 1,000 row numbers, with the contact of each (and the previous values of
 -- each update).  One row per staging row costs a heap tuple and index
 -- entries each; these rows carry nothing but a row number, a contact id
--- and, for updates, what undo needs.  contactsync_import_results lists them
--- one per row, as it lists contactsync_import_row.  Dry runs and every
--- other outcome (skipped, failed, or any row with a code or warning) stay
--- in contactsync_import_row.
+-- and, for updates, what undo needs.  The view contactsync_import_row lists
+-- them one per row, with the rows of contactsync_import_row_single.  Dry runs
+-- and every other outcome (skipped, failed, or any row with a code or
+-- warning) are kept singly.
 CREATE TABLE @extschema@.contactsync_import_row_set (
   workspace   text NOT NULL DEFAULT 'default',
   batch_id    bigint NOT NULL,
@@ -24,7 +24,7 @@ CREATE TABLE @extschema@.contactsync_import_row_set (
     AND (previous IS NULL OR pg_catalog.cardinality(previous) OPERATOR(pg_catalog.=) pg_catalog.cardinality(row_numbers)))
 );
 COMMENT ON TABLE @extschema@.contactsync_import_row_set IS
-  'Rows an import created, updated or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts (and, for updates, the previous values undo restores); contactsync_import_results lists them one per row.';
+  'Rows an import created, updated or left unchanged with no code and no warning, in sets of up to 1,000 row numbers with their contacts (and, for updates, the previous values undo restores); the view contactsync_import_row lists them one per row.';
 COMMENT ON COLUMN @extschema@.contactsync_import_row_set.previous IS
   'For updated rows, in row order: the values the update changed, as they were before it (and updated_at), as in contactsync_import_row.previous.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_row_set', '');

@@ -13,7 +13,7 @@ SELECT created FROM contactsync_import('cancel_staging', 'line_uid', workspace =
 CREATE TEMP TABLE snapshot AS
   SELECT (SELECT count(*) FROM contactsync_contact) AS contacts,
          (SELECT count(*) FROM contactsync_import_batch) AS batches,
-         (SELECT count(*) FROM contactsync_import_results) AS result_rows,
+         (SELECT count(*) FROM contactsync_import_row) AS result_rows,
          (SELECT sum(hashtext(c::text)) FROM contactsync_contact c) AS content;
 
 -- Deadlines from early (reading and validating) to late (writes,
@@ -57,7 +57,7 @@ SELECT timeout_ms, late_ms < 500 OR :'under_valgrind'::boolean AS within_half_a_
 -- The store, the batches and the result rows are exactly as before.
 SELECT s.contacts = (SELECT count(*) FROM contactsync_contact) AS same_contacts,
        s.batches = (SELECT count(*) FROM contactsync_import_batch) AS same_batches,
-       s.result_rows = (SELECT count(*) FROM contactsync_import_results) AS same_result_rows,
+       s.result_rows = (SELECT count(*) FROM contactsync_import_row) AS same_result_rows,
        s.content = (SELECT sum(hashtext(c::text)) FROM contactsync_contact c) AS same_content
   FROM snapshot s;
 

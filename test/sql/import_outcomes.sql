@@ -60,7 +60,8 @@ SELECT count(*) AS changed_contacts FROM (
 
 -- Plain outcomes are stored in sets: rows created, updated or unchanged
 -- without a code or warning, in sets of up to 1,000 row numbers with their
--- contacts (contactsync_import_row_set); every other row has a row of its own.
+-- contacts (contactsync_import_row_set); every other row has a row of its own
+-- (contactsync_import_row_single).
 -- contactsync_import_results lists both alike, one row per staging row.
 CREATE TEMP TABLE plain AS
 SELECT 'U' || pg_catalog.md5('plain' || g) AS line_uid, 'P' || g AS name,
@@ -74,8 +75,12 @@ SELECT batch_id AS plain_again, updated, unchanged, failed FROM contactsync_impo
 SELECT batch_id, status, count(*) AS sets, sum(cardinality(row_numbers)) AS rows,
        min(first_row) AS first, max(cardinality(row_numbers)) AS largest
   FROM contactsync_import_row_set WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
-SELECT batch_id, status, count(*) AS own_rows FROM contactsync_import_row
+SELECT batch_id, status, count(*) AS own_rows FROM contactsync_import_row_single
  WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
+-- The view contactsync_import_row lists every row of both, one per staging row.
+SELECT batch_id, status, count(*) AS rows, count(DISTINCT row_number) AS row_numbers,
+       count(*) FILTER (WHERE previous IS NOT NULL) AS with_previous, count(*) FILTER (WHERE cells IS NOT NULL) AS with_cells
+  FROM contactsync_import_row WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
 -- Every staging row once, in the view, with the contact of its line_uid.
 SELECT r.batch_id, count(*) AS result_rows, count(DISTINCT r.row_number) AS row_numbers,
        count(*) FILTER (WHERE r.status IN ('created', 'unchanged', 'updated')

@@ -68,14 +68,8 @@ SELECT channel, unified_contact_id = id AS own_person FROM contactsync_contact W
 
 -- previous holds what the update changed (and updated_at), no other field:
 -- batch 2 changed Ann's name, email, tags, gender and custom value.
--- (An update without a code or warning is kept in a set.)
-SELECT r.row_number, ARRAY(SELECT pg_catalog.jsonb_object_keys(r.previous) ORDER BY 1) AS previous_keys
-  FROM (SELECT row_number, previous FROM contactsync_import_row WHERE batch_id = 2 AND status = 'updated'
-        UNION ALL
-        SELECT u.row_number, u.previous FROM contactsync_import_row_set s,
-               ROWS FROM (unnest(s.row_numbers), unnest(s.previous)) AS u(row_number, previous)
-         WHERE s.batch_id = 2 AND s.status = 'updated') r
- ORDER BY 1;
+SELECT row_number, ARRAY(SELECT pg_catalog.jsonb_object_keys(previous) ORDER BY 1) AS previous_keys
+  FROM contactsync_import_row WHERE batch_id = 2 AND status = 'updated' ORDER BY 1;
 
 -- A batch recorded by version 0.1.0 holds every field in previous; undo
 -- restores it just the same.
@@ -86,8 +80,8 @@ CREATE TEMP TABLE gil_before AS SELECT * FROM contactsync_contact WHERE line_uid
 TRUNCATE s;
 INSERT INTO s VALUES ('U' || repeat('7', 32), 'Gil B', NULL, 'b', NULL, 'unknown', 'silver');
 SELECT batch_id AS gil_batch FROM contactsync_import('s', 'line_uid') \gset
--- (0.1.0 kept every row in contactsync_import_row, with the whole contact.)
-INSERT INTO contactsync_import_row (workspace, batch_id, row_number, status, contact_id, message, previous)
+-- (0.1.0 kept every row in one table, with the whole contact.)
+INSERT INTO contactsync_import_row_single (workspace, batch_id, row_number, status, contact_id, message, previous)
 SELECT s.workspace, s.batch_id, u.row_number, s.status, u.contact_id, 'updated contact ' || u.contact_id,
        (SELECT pg_catalog.to_jsonb(g) FROM gil_before g)
   FROM contactsync_import_row_set s, ROWS FROM (unnest(s.row_numbers), unnest(s.contact_ids)) AS u(row_number, contact_id)

@@ -29,7 +29,7 @@ sub committed_state
 	return $node->safe_psql('postgres', q{
 		SELECT (SELECT count(*) FROM contactsync_contact) || ' contacts, '
 		    || (SELECT count(*) FROM contactsync_import_batch) || ' batches, '
-		    || (SELECT count(*) FROM contactsync_import_results) || ' result rows'});
+		    || (SELECT count(*) FROM contactsync_import_row) || ' result rows'});
 }
 is(committed_state(), '100 contacts, 1 batches, 100 result rows', 'the committed import');
 
@@ -68,7 +68,7 @@ is(committed_state(), '100 contacts, 1 batches, 100 result rows',
 # No batch claims success without its rows: every batch has its result rows.
 is($node->safe_psql('postgres', q{
 	SELECT count(*) FROM contactsync_import_batch b
-	 WHERE b.rows <> (SELECT count(*) FROM contactsync_import_results r WHERE r.batch_id = b.id)}),
+	 WHERE b.rows <> (SELECT count(*) FROM contactsync_import_row r WHERE r.batch_id = b.id)}),
 	'0', 'every batch has exactly its result rows');
 
 # The next import works, and sees a consistent store.

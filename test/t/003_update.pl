@@ -117,5 +117,32 @@ for my $schema ('public', 'Contact Sync')
 	}
 }
 
+# Rule (doc/upgrading.md): 0.2.0 renames the result table
+# contactsync_import_row to contactsync_import_row_single and gives its name
+# to a view of every row.  Grants on the table stay with the renamed table;
+# the view starts with the default privileges, and once granted it lists the
+# rows 0.1.0 recorded.
+$node->safe_psql('postgres', qq{
+	CREATE DATABASE grants_0_1_0;
+	CREATE ROLE result_reader;});
+$node->safe_psql('grants_0_1_0', qq{
+	CREATE EXTENSION contactsync VERSION '0.1.0';
+	CREATE TABLE staging (line_uid text, name text);
+	INSERT INTO staging VALUES ('U' || repeat('1', 32), 'one'), ('bad', 'two');
+	SELECT count(*) FROM contactsync_import('staging', 'line_uid');
+	GRANT SELECT ON contactsync_import_row TO result_reader;
+	ALTER EXTENSION contactsync UPDATE;});
+is($node->safe_psql('grants_0_1_0', qq{
+	SELECT has_table_privilege('result_reader', 'contactsync_import_row_single', 'SELECT')
+	    || ' ' || has_table_privilege('result_reader', 'contactsync_import_row', 'SELECT')}),
+	'true false', 'after the update the grant is on the renamed table, not yet on the view');
+is($node->safe_psql('grants_0_1_0', qq{
+	GRANT SELECT ON contactsync_import_row TO result_reader;
+	SET ROLE result_reader;
+	SELECT string_agg(row_number || ' ' || status, ', ' ORDER BY row_number) FROM contactsync_import_row;}),
+	'1 created, 2 failed', 'granted, the view lists the rows recorded by 0.1.0');
+$node->safe_psql('grants_0_1_0', 'DROP OWNED BY result_reader');
+$node->safe_psql('postgres', 'DROP ROLE result_reader');
+
 $node->stop;
 done_testing();

@@ -5,7 +5,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS contactsync;
 \set SHOW_CONTEXT never
-TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row, contactsync_import_row_set,
+TRUNCATE contactsync_contact, contactsync_import_batch, contactsync_import_row_single, contactsync_import_row_set,
          contactsync_custom_field, contactsync_conflict_member, contactsync_settings;
 ALTER SEQUENCE contactsync_contact_id_seq RESTART;
 ALTER SEQUENCE contactsync_import_batch_id_seq RESTART;
