@@ -706,7 +706,8 @@ run_phases(CsImport *imp)
 	 * by the channel primary key.
 	 */
 	resetStringInfo(&sql);
-	if (imp->dry_run)
+	if (imp->dry_run || imp->ncreate == 0)
+		/* nothing to insert: no pass over the work table looks for creates */
 		appendStringInfoString(&sql, "WITH ins AS (SELECT NULL::bigint AS id, NULL::text AS external_member_id WHERE false) ");
 	else
 	{
