@@ -35,6 +35,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -528,16 +529,104 @@ int8_array(int64 *v, int n)
 {
 	Datum	   *d = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
 	int			i;
+	ArrayType  *a;
 
 	for (i = 0; i < n; i++)
 		d[i] = Int64GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	a = construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE);
+	pfree(d);
+	return PointerGetDatum(a);
 }
 
 /*
  * cs_unify — regroup the workspace, or the part connected to `seeds` (an
  * int8[] Datum, or 0 for the whole workspace).
  */
+/*
+ * Writing unified_contact_id: the changed contacts go out in chunks of
+ * WRITE_CHUNK (id, person) pairs, each one UPDATE that finds its contacts
+ * by primary key.  A first run changes every contact of the workspace; in
+ * one statement its arrays and the join's hash table grew with the
+ * workspace (about 200 bytes a changed contact, 2 GB at 10,000,000), in
+ * chunks they stay at a few hundred kilobytes.  Hash and merge joins are
+ * off while the chunks run (a nested loop over the chunk probing the
+ * primary key, never a scan of the workspace per chunk), and back as they
+ * were after.
+ */
+#define WRITE_CHUNK 10000
+
+typedef struct UcidWriter
+{
+	const char *schema;
+	Datum		workspace;
+	SPIPlanPtr	plan;
+	int			n;
+	int64		changed;
+	int			guc_level;
+	int64		ids[WRITE_CHUNK];
+	int64		ucids[WRITE_CHUNK];
+} UcidWriter;
+
+static Datum int8_array(int64 *v, int n);
+
+static void
+writer_flush(UcidWriter *w)
+{
+	Datum		a[3];
+	int			rc;
+
+	if (w->n == 0)
+		return;
+	if (w->plan == NULL)
+	{
+		Oid			t[3] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID};
+
+		w->guc_level = NewGUCNestLevel();
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		w->plan = SPI_prepare(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
+									   "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
+									   "WHERE c.workspace = $1 AND c.id = u.id "
+									   "AND c.unified_contact_id IS DISTINCT FROM u.ucid", w->schema),
+							  3, t);
+		if (w->plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	}
+	a[0] = w->workspace;
+	a[1] = int8_array(w->ids, w->n);
+	a[2] = int8_array(w->ucids, w->n);
+	rc = SPI_execute_plan(w->plan, a, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "unification statement failed: %s", SPI_result_code_string(rc));
+	w->changed += SPI_processed;
+	pfree(DatumGetPointer(a[1]));
+	pfree(DatumGetPointer(a[2]));
+	w->n = 0;
+}
+
+static void
+writer_add(UcidWriter *w, int64 id, int64 ucid)
+{
+	w->ids[w->n] = id;
+	w->ucids[w->n++] = ucid;
+	if (w->n == WRITE_CHUNK)
+		writer_flush(w);
+}
+
+/* Write what is left, and put the join settings back. */
+static void
+writer_finish(UcidWriter *w)
+{
+	writer_flush(w);
+	if (w->plan != NULL)
+	{
+		SPI_freeplan(w->plan);
+		AtEOXact_GUC(true, w->guc_level);
+	}
+}
+
 static CsUnifyStats unify_run(const char *schema, const char *workspace, Datum seeds,
 							  CsUnifyPending *pending);
 
@@ -785,11 +874,7 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		int			nconf = 0;
 		int			nall = c.n + split.n;
 		int32	   *group_size = palloc_extended(sizeof(int32) * Max(nnodes, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		int64	   *upd_ids = NULL,
-				   *upd_ucid = NULL;
-		int			nupd = 0,
-					upd_cap = 0,
-					upd_cap2 = 0;
+		UcidWriter *writer = palloc0(sizeof(UcidWriter));
 		int			pend_cap = 0,
 					pend_cap2 = 0;
 		Datum		a[6];
@@ -800,8 +885,10 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		/*
 		 * Only the rows whose unified_contact_id changes are sent, when the
 		 * stored values were read; the IS DISTINCT FROM keeps an unchanged
-		 * row unwritten either way.
+		 * row unwritten either way.  They go out in chunks (UcidWriter).
 		 */
+		writer->schema = schema;
+		writer->workspace = args[0];
 		for (i = 0; i < nall; i++)
 		{
 			bool		in_run = i < c.n;
@@ -830,11 +917,9 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 				pending->ucids[pending->n++] = u;
 				continue;
 			}
-			upd_ids = cs_grow(upd_ids, nupd, &upd_cap, sizeof(int64));
-			upd_ucid = cs_grow(upd_ucid, nupd, &upd_cap2, sizeof(int64));
-			upd_ids[nupd] = id;
-			upd_ucid[nupd++] = u;
+			writer_add(writer, id, u);
 		}
+		writer_finish(writer);
 		for (i = 0; i < nnodes; i++)
 			if (group_size[i] > 0)
 			{
@@ -847,19 +932,8 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		stats.conflicts = nconf;
 
 		a[0] = args[0];
-		stats.changed = 0;
-		if (nupd > 0)
-		{
-			a[1] = int8_array(upd_ids, nupd);
-			a[2] = int8_array(upd_ucid, nupd);
-			exec_arrays(psprintf("UPDATE %s.contactsync_contact c SET unified_contact_id = u.ucid "
-								 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(id, ucid) "
-								 "WHERE c.workspace = $1 AND c.id = u.id AND c.unified_contact_id IS DISTINCT FROM u.ucid",
-								 schema), 3, t, a, SPI_OK_UPDATE);
-			stats.changed = SPI_processed;
-		}
-		cs_free_if(upd_ids);
-		cs_free_if(upd_ucid);
+		stats.changed = writer->changed;
+		pfree(writer);
 
 		conf_ids = palloc_extended(sizeof(int64) * Max(nconf, 1), MCXT_ALLOC_HUGE);
 		conf_contact = palloc_extended(sizeof(int64) * Max(nconf, 1), MCXT_ALLOC_HUGE);

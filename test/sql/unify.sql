@@ -264,3 +264,18 @@ SELECT count(*) AS conflict_rows_changed FROM (
   (SELECT * FROM contactsync_conflict_member WHERE workspace = 'big' EXCEPT SELECT * FROM big_conflicts)
   UNION ALL (SELECT * FROM big_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'big')) d;
 DROP TRIGGER big_writes ON contactsync_contact;
+
+-- A run that changes more contacts than one write chunk (10,000) writes
+-- them all, chunk by chunk, and leaves the join settings as they were.
+INSERT INTO contactsync_contact (workspace, channel, email, line_uid)
+SELECT 'chunks', CASE WHEN g % 2 = 0 THEN 'email' ELSE 'line' END, 'c' || (g / 2) || '@example.com',
+       CASE WHEN g % 2 = 1 THEN 'U' || pg_catalog.md5('chunks' || g) END
+  FROM pg_catalog.generate_series(0, 24999) g;
+SELECT unified_contacts, merged_contacts, conflicts FROM contactsync_unify('chunks');
+SELECT count(*) AS contacts, count(*) FILTER (WHERE unified_contact_id IS NULL) AS without_person,
+       count(DISTINCT unified_contact_id) AS persons,
+       count(*) FILTER (WHERE unified_contact_id <> (SELECT min(o.id) FROM contactsync_contact o
+                                                     WHERE o.workspace = 'chunks' AND o.email = c.email)) AS misnamed
+  FROM contactsync_contact c WHERE workspace = 'chunks';
+SHOW enable_hashjoin;
+SHOW enable_mergejoin;
