@@ -664,8 +664,8 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 	int32	   *ncomplinks;
 	int32	   *single;		/* per component root: the one cid group, or -1 */
 	int			nnodes;
-	int64	   *ucid_of_group;
-	int64	   *conflict_of_node;
+	int32	   *first_of_node;	/* position of the node's smallest contact id */
+	int32	   *conflict_of_node;	/* position of the conflict's smallest id, or -1 */
 	char	  **linked_by;
 	int			i,
 				k;
@@ -775,14 +775,19 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 			node[i] = (ncomplinks[root] == 1) ? single[root] : c.ncid + root;
 		}
 	}
+	/* (Arrays are freed as soon as they are done with: memory follows the run.) */
+	pfree(comp);
 
-	/* The person of each node: its smallest contact id (ids are sorted). */
-	ucid_of_group = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+	/*
+	 * The person of each node: its smallest contact id (ids are sorted, so
+	 * the first position seen), kept as a position.
+	 */
+	first_of_node = palloc_extended(sizeof(int32) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < nnodes; i++)
-		ucid_of_group[i] = -1;
+		first_of_node[i] = -1;
 	for (i = 0; i < c.n; i++)
-		if (ucid_of_group[node[i]] < 0)
-			ucid_of_group[node[i]] = c.ids[i];
+		if (first_of_node[node[i]] < 0)
+			first_of_node[node[i]] = i;
 
 	/* Conflict sets: nodes joined by conflict links, through union-find. */
 	{
@@ -806,15 +811,20 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 			uf_union(cset, cidlinks.items[k].comp, cidlinks.items[k].cid);
 			in_conflict[cidlinks.items[k].comp] = in_conflict[cidlinks.items[k].cid] = true;
 		}
+		pfree(ncomplinks);
+		pfree(single);
+		cs_free_if(links.items);
+		cs_free_if(cidlinks.items);
 		/*
-		 * A conflict's id: the smallest contact id over its set's nodes;
-		 * each node in conflict takes the id of its set.
+		 * A conflict's id: the smallest contact id over its set's nodes (the
+		 * first position seen); each node in conflict takes the id of its
+		 * set, as a position.
 		 */
 		{
-			int64	   *set_min = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+			int32	   *set_first = palloc_extended(sizeof(int32) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
 
 			for (i = 0; i < nnodes; i++)
-				set_min[i] = -1;
+				set_first[i] = -1;
 			for (i = 0; i < c.n; i++)
 			{
 				int32		r;
@@ -822,12 +832,14 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 				if (!in_conflict[node[i]])
 					continue;
 				r = uf_find(cset, node[i]);
-				if (set_min[r] < 0 || c.ids[i] < set_min[r])
-					set_min[r] = c.ids[i];
+				if (set_first[r] < 0)
+					set_first[r] = i;
 			}
-			conflict_of_node = palloc_extended(sizeof(int64) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
+			conflict_of_node = palloc_extended(sizeof(int32) * Max(nnodes, 1), MCXT_ALLOC_HUGE);
 			for (i = 0; i < nnodes; i++)
-				conflict_of_node[i] = in_conflict[i] ? set_min[uf_find(cset, i)] : -1;
+				conflict_of_node[i] = in_conflict[i] ? set_first[uf_find(cset, i)] : -1;
+			pfree(set_first);
+			pfree(cset);
 		}
 
 		/* linked_by: a shared value whose members span two nodes of one conflict */
@@ -893,7 +905,7 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		{
 			bool		in_run = i < c.n;
 			int64		id = in_run ? c.ids[i] : split.ids[i - c.n];
-			int64		u = in_run ? ucid_of_group[node[i]] : id;
+			int64		u = in_run ? c.ids[first_of_node[node[i]]] : id;
 			const int64 *cur = in_run ? c.current : split.current;
 
 			if (in_run)
@@ -943,7 +955,7 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		for (i = 0; i < c.n; i++)
 			if (conflict_of_node[node[i]] >= 0)
 			{
-				conf_ids[nconf] = conflict_of_node[node[i]];
+				conf_ids[nconf] = c.ids[conflict_of_node[node[i]]];
 				conf_contact[nconf] = c.ids[i];
 				conf_link_null[nconf] = (linked_by[i] == NULL);
 				conf_link[nconf] = linked_by[i] ? CStringGetTextDatum(linked_by[i]) : (Datum) 0;

@@ -162,7 +162,7 @@ typedef struct LoadState
 	/* between the passes */
 	int32	   *vid;			/* per occurrence: its value */
 	uint8	   *multi;			/* per occurrence: its hash group has two or more */
-	Rep		   *reps;			/* per hash group of two or more: the first string seen */
+	Rep		   *reps;			/* per hash group of two or more (by vid): the first string seen */
 	int32	   *sorted_pos;		/* scan index -> position in id order */
 	int32	   *scan_of;		/* position in id order -> scan index */
 	int			next_scan;		/* pass 2: scan index of the previous row */
@@ -180,6 +180,7 @@ typedef struct LoadState
 	int32	   *occ_len;
 	int64	   *sorted_ids;
 	int			ngroups;
+	int			nmultigroups;	/* groups of two or more: vids 0 .. nmultigroups - 1 */
 	int			nvids;
 	HTAB	   *collisions;
 	Collision **coll_by_vid;	/* vid - ngroups -> entry */
@@ -326,13 +327,15 @@ static void
 check_occurrence(LoadState *st, int occ, int key, const char *s, int len)
 {
 	int32		gid = st->vid[occ];
-	Rep		   *r = &st->reps[gid];
+	Rep		   *r;
 	CollisionKey ck;
 	Collision  *e;
 	bool		found;
 
 	if (!st->multi[occ])
 		return;					/* a value of one occurrence joins nothing */
+	Assert(gid < st->nmultigroups);
+	r = &st->reps[gid];
 	if (r->bytes == NULL)
 	{
 		*r = rep_make(st, key, s, len);
@@ -631,6 +634,9 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 	/* Hash groups: equal hashes of one key, brought together by sorting. */
 	{
 		Occ		   *o = palloc_extended(sizeof(Occ) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
+		int			nsingle = 0,
+					next_multi = 0,
+					next_single;
 
 		for (i = 0; i < st.nocc; i++)
 		{
@@ -642,28 +648,49 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 		radix_sort_occ(o, st.nocc);
 		st.vid = palloc_extended(sizeof(int32) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
 		st.multi = palloc_extended(sizeof(uint8) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
+
+		/*
+		 * Hash groups of two or more occurrences are numbered first (0 ..
+		 * nmultigroups - 1), so only they need a string kept (reps); the
+		 * groups of one follow.
+		 */
 		for (i = 0; i < st.nocc;)
 		{
 			int			end = i + 1;
 
 			while (end < st.nocc && cmp_occ(&o[end], &o[i]) == 0)
 				end++;
+			if (end - i > 1)
+				st.nmultigroups++;
+			else
+				nsingle++;
+			i = end;
+		}
+		next_single = st.nmultigroups;
+		for (i = 0; i < st.nocc;)
+		{
+			int			end = i + 1;
+			int32		g;
+
+			while (end < st.nocc && cmp_occ(&o[end], &o[i]) == 0)
+				end++;
+			g = (end - i > 1) ? next_multi++ : next_single++;
 			for (k = i; k < end; k++)
 			{
-				st.vid[o[k].occ] = st.ngroups;
+				st.vid[o[k].occ] = g;
 				st.multi[o[k].occ] = (end - i > 1);
 			}
 			if (end - i > 1)
 				nmulti += end - i;
-			st.ngroups++;
 			i = end;
 		}
+		st.ngroups = st.nmultigroups + nsingle;
 		pfree(o);
 	}
 
 	/* Pass 2: strings of the values that share a hash, checked. */
 	st.nvids = st.ngroups;
-	st.reps = palloc_extended(sizeof(Rep) * Max(st.ngroups, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	st.reps = palloc_extended(sizeof(Rep) * Max(st.nmultigroups, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(CollisionKey);
 	ctl.entrysize = sizeof(Collision);
@@ -692,7 +719,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 		int32	   *start = palloc_extended(sizeof(int32) * (st.nvids + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		int32	   *fill = palloc_extended(sizeof(int32) * (st.nvids + 1), MCXT_ALLOC_HUGE);
 		int32	   *members = palloc_extended(sizeof(int32) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
-		int32	   *vkey = palloc_extended(sizeof(int32) * Max(st.nvids, 1), MCXT_ALLOC_HUGE);
+		uint8	   *vkey = palloc_extended(sizeof(uint8) * Max(st.nvids, 1), MCXT_ALLOC_HUGE);
 		Shared	   *shared = NULL;
 		int			nshared = 0,
 					shared_cap = 0;
@@ -734,6 +761,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 				distinct = members[k] != members[start[i]];
 			if (!distinct)
 				continue;
+			Assert(i >= st.ngroups || i < st.nmultigroups);
 			r = i < st.ngroups ? &st.reps[i] : &st.coll_by_vid[i - st.ngroups]->rep;
 			shared = cs_grow(shared, nshared, &shared_cap, sizeof(Shared));
 			shared[nshared].label = NULL;
