@@ -19,10 +19,19 @@ bench_build() {
   cs_prepare_work
 }
 
+# shared_buffers: a quarter of the machine's memory (PostgreSQL's usual
+# starting point for a dedicated server), at least 1 GB; 6 GB on the 24 GB
+# machine of doc/performance.md.  CS_BENCH_SHARED_BUFFERS overrides it.
+bench_shared_buffers() {
+  local kb
+  kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+  echo "${CS_BENCH_SHARED_BUFFERS:-$(( kb / 4 / 1024 > 1024 ? kb / 4 / 1024 : 1024 ))MB}"
+}
+
 bench_start() {
   cs_start_cluster
   # The same settings for every statement of a run.
-  cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+  cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '$(bench_shared_buffers)'" \
     -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '${CS_BENCH_WORK_MEM:-64MB}'" \
     -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
   cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null

@@ -261,10 +261,10 @@ have_gnuplot=1
 ensure_gnuplot || have_gnuplot=0
 bench_build
 rm -f "$tsv" "$md" "$png" "$out_dir/scale.notes"
-printf 'meta\tMeasured %s: sizes %s; code %s; PostgreSQL %s; %s cores (%s), %s GB RAM; load average %s at the start.\n' \
+printf 'meta\tMeasured %s: sizes %s; code %s; PostgreSQL %s; %s cores (%s), %s GB RAM; shared_buffers %s; load average %s at the start.\n' \
   "$(date -u '+%Y-%m-%d')" "${sizes[*]}" "$(code_version)" "$("$(dirname "$PG_CONFIG")/postgres" --version | awk '{ print $3 }')" "$(nproc)" \
   "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
-  "$(awk '/^MemTotal:/ { printf "%d", $2 / 1048576 + 0.5 }' /proc/meminfo)" "$load_at_start" \
+  "$(awk '/^MemTotal:/ { printf "%d", $2 / 1048576 + 0.5 }' /proc/meminfo)" "$(bench_shared_buffers)" "$load_at_start" \
   >"$out_dir/scale.notes"
 for n in "${sizes[@]}"; do
   check_disk "$n"
