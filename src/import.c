@@ -253,6 +253,15 @@ static const char *const cs_statuses[] = {"created", "updated", "unchanged", "sk
 #define UNMATCHED "NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_match m WHERE m.rn = w.rn)"
 
 /*
+ * Plain outcomes, kept in sets (contactsync_import_row_set): an update
+ * (contactsync_upd u) that was written with no warning; a row (WORK w,
+ * match m) that creates, updates plainly or matches a contact it leaves
+ * unchanged without a warning, outside a dry run ($6).
+ */
+#define PLAIN_UPDATE "(u.changed AND NOT u.gone AND pg_catalog.cardinality(u.warnings) = 0)"
+#define PLAIN_ROW "(NOT $6 AND w.st IS NULL AND (m.rn IS NULL OR u.rn IS NULL OR " PLAIN_UPDATE "))"
+
+/*
  * The SQL expression that rebuilds a failed or skipped row's original cells
  * from the staging table (by the ctid the reader kept), as jsonb keyed by
  * column name: the same text the reader saw, without building JSON for the
@@ -394,13 +403,6 @@ keys_may_repeat(CsImport *imp)
 	return repeat;
 }
 
-/*
- * The set-based phases: duplicates, matching, classification, merge, and
- * one statement that creates contacts and records every row's outcome.
- * Each statement touches the work table once; the ones that set a status
- * touch only the rows they fail or skip.  $1 is the workspace, $2 the
- * channel in all of them.
- */
 /* The single bigint a one-row, one-column statement returns. */
 static int64
 spi_count(const char *sql)
@@ -446,17 +448,14 @@ unify_before_creates(CsImport *imp, CsUnifyPending *pending)
 	return true;
 }
 
-static Datum
-int8_array_datum(const int64 *v, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			i;
 
-	for (i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
-}
-
+/*
+ * The set-based phases: duplicates, matching, classification, merge, and
+ * one statement that creates contacts and records every row's outcome.
+ * Each statement touches the work table once; the ones that set a status
+ * touch only the rows they fail or skip.  $1 is the workspace, $2 the
+ * channel in all of them.
+ */
 static void
 run_phases(CsImport *imp)
 {
@@ -748,8 +747,6 @@ run_phases(CsImport *imp)
 	 * contactsync_import_row for every row).  The statement
 	 * returns the number of rows of each status.
 	 */
-#define PLAIN_UPDATE "(u.changed AND NOT u.gone AND pg_catalog.cardinality(u.warnings) = 0)"
-#define PLAIN_ROW "(NOT $6 AND w.st IS NULL AND (m.rn IS NULL OR u.rn IS NULL OR " PLAIN_UPDATE "))"
 	appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.%s (workspace, batch_id, row_number, status, contact_id, "
 					 "codes, message, warnings, cells, previous) "
 					 "SELECT $1, $3, w.rn, "
@@ -804,7 +801,7 @@ run_phases(CsImport *imp)
 		Datum		v[9] = {v2[0], v2[1], Int64GetDatum(imp->batch_id),
 			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
 			imp->add_tags, BoolGetDatum(imp->dry_run), BoolGetDatum(imp->unify),
-			int8_array_datum(pending.ids, pending.n), int8_array_datum(pending.ucids, pending.n)};
+			cs_int8_array(pending.ids, pending.n), cs_int8_array(pending.ucids, pending.n)};
 		char		n[10] = {' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', ' ', ' ', ' ', ' ', 0};
 		uint64		r;
 

@@ -524,8 +524,8 @@ exec_arrays(const char *sql, int nargs, Oid *types, Datum *args, int expected)
 		elog(ERROR, "unification statement failed (%s): %s", SPI_result_code_string(rc), sql);
 }
 
-static Datum
-int8_array(int64 *v, int n)
+Datum
+cs_int8_array(const int64 *v, int n)
 {
 	Datum	   *d = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
 	int			i;
@@ -567,7 +567,6 @@ typedef struct UcidWriter
 	int64		ucids[WRITE_CHUNK];
 } UcidWriter;
 
-static Datum int8_array(int64 *v, int n);
 
 static void
 writer_flush(UcidWriter *w)
@@ -595,8 +594,8 @@ writer_flush(UcidWriter *w)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	}
 	a[0] = w->workspace;
-	a[1] = int8_array(w->ids, w->n);
-	a[2] = int8_array(w->ucids, w->n);
+	a[1] = cs_int8_array(w->ids, w->n);
+	a[2] = cs_int8_array(w->ucids, w->n);
 	rc = SPI_execute_plan(w->plan, a, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "unification statement failed: %s", SPI_result_code_string(rc));
@@ -964,7 +963,7 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 
 		/* The scope: every contact of the run ($2), or the whole workspace. */
 		if (nargs == 1)
-			a[1] = int8_array(NULL, 0);
+			a[1] = cs_int8_array(NULL, 0);
 		else
 		{
 			int64	   *scope_ids = palloc_extended(sizeof(int64) * Max(nall, 1), MCXT_ALLOC_HUGE);
@@ -972,12 +971,12 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 			memcpy(scope_ids, c.ids, sizeof(int64) * c.n);
 			if (split.n > 0)
 				memcpy(scope_ids + c.n, split.ids, sizeof(int64) * split.n);
-			a[1] = int8_array(scope_ids, nall);
+			a[1] = cs_int8_array(scope_ids, nall);
 		}
 		/* Conflict rows of the scope: delete what went, insert what came. */
 		dims[0] = nconf;
-		a[3] = int8_array(conf_ids, nconf);
-		a[4] = int8_array(conf_contact, nconf);
+		a[3] = cs_int8_array(conf_ids, nconf);
+		a[4] = cs_int8_array(conf_contact, nconf);
 		a[5] = PointerGetDatum(construct_md_array(conf_link, conf_link_null, 1, dims, lbs,
 												  TEXTOID, -1, false, TYPALIGN_INT));
 		exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "

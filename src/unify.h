@@ -49,6 +49,9 @@ extern CsUnifyStats cs_unify_with_pending(const char *schema, const char *worksp
  * Whether a run from nseeds seeds reads the whole workspace (the seeds are
  * a sixteenth of it or more; `adding` contacts are about to join it).
  */
+/* An int8[] Datum of the n values (palloc'd in the current context). */
+extern Datum cs_int8_array(const int64 *v, int n);
+
 extern bool cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 adding);
 
 #endif							/* CONTACTSYNC_UNIFY_H */
