@@ -74,6 +74,34 @@ csp_normalize(const char *input, size_t len, const char *region,
 		pu->Format(pn, PhoneNumberUtil::E164, &e164);
 		if (e164.size() + 1 > outsize)
 			return CSP_INVALID;
+
+		/*
+		 * The stored form must read back as itself.  A national number
+		 * that begins with its region's national prefix does not: read
+		 * again, the prefix is stripped (Belarus, "8 810 123 4567" ->
+		 * +3758101234567 -> +375101234567, not valid).  Only such numbers
+		 * pay for the second parse; one that does not come back the same
+		 * is refused.
+		 */
+		{
+			std::string region_of, ndd, nsn;
+
+			pu->GetRegionCodeForNumber(pn, &region_of);
+			pu->GetNddPrefixForRegion(region_of, true, &ndd);
+			pu->GetNationalSignificantNumber(pn, &nsn);
+			if (!ndd.empty() && nsn.compare(0, ndd.size(), ndd) == 0)
+			{
+				PhoneNumber again;
+				std::string e164_again;
+
+				if (pu->Parse(e164, std::string("ZZ"), &again) != PhoneNumberUtil::NO_PARSING_ERROR ||
+					!pu->IsValidNumber(again))
+					return CSP_INVALID;
+				pu->Format(again, PhoneNumberUtil::E164, &e164_again);
+				if (e164_again != e164)
+					return CSP_INVALID;
+			}
+		}
 		memcpy(out, e164.data(), e164.size());
 		out[e164.size()] = '\0';
 		return CSP_VALID;
