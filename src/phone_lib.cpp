@@ -86,7 +86,8 @@ csp_normalize(const char *input, size_t len, const char *region,
 		{
 			std::string region_of, ndd, nsn;
 
-			pu->GetRegionCodeForNumber(pn, &region_of);
+			/* the main region of the country code: a map look-up, no pattern */
+			pu->GetRegionCodeForCountryCode(pn.country_code(), &region_of);
 			pu->GetNddPrefixForRegion(region_of, true, &ndd);
 			pu->GetNationalSignificantNumber(pn, &nsn);
 			if (!ndd.empty() && nsn.compare(0, ndd.size(), ndd) == 0)
