@@ -661,7 +661,6 @@ run_phases(CsImport *imp)
 		imp->add_tags};
 		char		n[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
 		uint64		updated;
-		bool		isnull;
 
 		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UTILITY);
 		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_upd (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
@@ -679,9 +678,7 @@ run_phases(CsImport *imp)
 			 * Contacts deleted by another transaction while the import waited
 			 * for them were not updated: their rows are skipped, not claimed.
 			 */
-			cs_spi_exec("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd WHERE changed",
-						0, NULL, NULL, NULL, SPI_OK_SELECT);
-			if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) != (int64) updated)
+			if (spi_count("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd WHERE changed") != (int64) updated)
 				cs_spi_exec(psprintf("UPDATE pg_temp.contactsync_upd u SET gone = true, changed = false, previous = NULL "
 									 "WHERE u.changed AND NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
 									 "WHERE c.workspace = $1 AND c.id = u.id)", imp->schema),

@@ -539,10 +539,6 @@ cs_int8_array(const int64 *v, int n)
 }
 
 /*
- * cs_unify — regroup the workspace, or the part connected to `seeds` (an
- * int8[] Datum, or 0 for the whole workspace).
- */
-/*
  * Writing unified_contact_id: the changed contacts go out in chunks of
  * WRITE_CHUNK (id, person) pairs, each one UPDATE that finds its contacts
  * by primary key.  A first run changes every contact of the workspace; in
@@ -566,7 +562,6 @@ typedef struct UcidWriter
 	int64		ids[WRITE_CHUNK];
 	int64		ucids[WRITE_CHUNK];
 } UcidWriter;
-
 
 static void
 writer_flush(UcidWriter *w)
@@ -629,6 +624,10 @@ writer_finish(UcidWriter *w)
 static CsUnifyStats unify_run(const char *schema, const char *workspace, Datum seeds,
 							  CsUnifyPending *pending);
 
+/*
+ * cs_unify — regroup the workspace, or the part connected to `seeds` (an
+ * int8[] Datum, or 0 for the whole workspace).
+ */
 CsUnifyStats
 cs_unify(const char *schema, const char *workspace, Datum seeds)
 {
