@@ -66,9 +66,12 @@ cs_progress(CsImport *imp, const char *phase, int64 rows)
 	long		phase_ms = (long) ((now - imp->phase_started) / 1000);
 	long		total_ms = (long) ((now - imp->started) / 1000);
 
-	ereport(DEBUG1,
-			(errmsg_internal("contactsync: batch " INT64_FORMAT ": %s took %ld ms",
-							 imp->batch_id, phase, phase_ms)));
+	/* (the memory figure walks every context: only when DEBUG1 is shown) */
+	if (message_level_is_interesting(DEBUG1))
+		ereport(DEBUG1,
+				(errmsg_internal("contactsync: batch " INT64_FORMAT ": %s took %ld ms; memory contexts hold %zu kB",
+								 imp->batch_id, phase, phase_ms,
+								 MemoryContextMemAllocated(TopMemoryContext, true) / 1024)));
 	if (TimestampDifferenceExceeds(imp->started, now, 5000) &&
 		TimestampDifferenceExceeds(imp->last_report, now, 5000))
 	{

@@ -279,3 +279,19 @@ SELECT count(*) AS contacts, count(*) FILTER (WHERE unified_contact_id IS NULL) 
   FROM contactsync_contact c WHERE workspace = 'chunks';
 SHOW enable_hashjoin;
 SHOW enable_mergejoin;
+
+-- More contacts (70,000) and identifier values (175,000) than the loader's
+-- sort buffer holds (65,536 entries): both sorts partition in place before
+-- their buffered passes, and the groups are exactly the SQL ones. Each
+-- block of four is one person: (4k, 4k+1) and (4k+2, 4k+3) share an email,
+-- 4k+1 and 4k+3 a phone; the person is the block's smallest id.
+INSERT INTO contactsync_contact (workspace, channel, name, email, phone, line_uid)
+SELECT 'sorted', 'line', 'b' || (g / 4), 'e' || (g / 2) || '@example.com',
+       CASE WHEN g % 2 = 1 THEN '+1555' || lpad((g / 4)::text, 7, '0') END,
+       'U' || pg_catalog.md5('sorted' || g)
+  FROM pg_catalog.generate_series(0, 69999) g;
+SELECT unified_contacts, merged_contacts, conflicts FROM contactsync_unify('sorted');
+SELECT count(*) AS contacts, count(DISTINCT unified_contact_id) AS persons,
+       count(*) FILTER (WHERE unified_contact_id IS DISTINCT FROM block_min) AS misnamed
+  FROM (SELECT unified_contact_id, min(id) OVER (PARTITION BY name) AS block_min
+          FROM contactsync_contact WHERE workspace = 'sorted') s;
