@@ -573,27 +573,37 @@ run_phases(CsImport *imp)
 
 	/*
 	 * Rows that would create: the primary key is needed, and must be new.
-	 * When the key is the primary key, the duplicate check has already
-	 * failed or skipped every repeat, so no window is needed to find them.
-	 * The statement returns how many rows still create.
+	 * When the key is the primary key (and rows are matched), matching has
+	 * already looked the primary key up in the store and the duplicate
+	 * check has failed or skipped every repeat: an unmatched row can only
+	 * lack it, and no join to the store is needed.  Otherwise a window
+	 * finds repeats and a join to the store finds primary keys that belong
+	 * to another contact.  The statement returns how many rows still
+	 * create.
 	 */
-	cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, %s AS later "
-						 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED "), "
-						 "x AS (UPDATE " WORK " w SET st = 'failed', "
-						 "codes = CASE WHEN f.pk IS NULL THEN ARRAY['missing_required'] ELSE ARRAY['channel_key_exists'] END, "
-						 "msg = CASE WHEN f.pk IS NULL THEN 'a new %s contact needs %s' "
-						 "WHEN c.id IS NOT NULL THEN pg_catalog.format('%s %%s already belongs to contact %%s', f.pk, c.id) "
-						 "ELSE pg_catalog.format('%s %%s appears on an earlier row of the file', f.pk) END "
-						 "FROM f LEFT JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 "
-						 "AND c.external_member_id = f.pk "
-						 "WHERE w.rn = f.rn AND (f.pk IS NULL OR (f.later AND f.pk IS NOT NULL) OR c.id IS NOT NULL) "
-						 "RETURNING 1) "
-						 "SELECT (SELECT pg_catalog.count(*) FROM f) - (SELECT pg_catalog.count(*) FROM x)",
-						 pk,
-						 (imp->key_field == ch->primary && !insert_all) ? "false" :
-						 psprintf("w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s)", pk),
-						 ch->name, pk, pk, pk, imp->schema),
-				2, t2, v2, NULL, SPI_OK_SELECT);
+	if (imp->key_field == ch->primary && !insert_all)
+		cs_spi_exec(psprintf("WITH x AS (UPDATE " WORK " w SET st = 'failed', codes = ARRAY['missing_required'], "
+							 "msg = 'a new %s contact needs %s' "
+							 "WHERE w.st IS NULL AND " UNMATCHED " AND w.%s IS NULL RETURNING 1) "
+							 "SELECT (SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED ") "
+							 "- (SELECT pg_catalog.count(*) FROM x)",
+							 ch->name, pk, pk),
+					0, NULL, NULL, NULL, SPI_OK_SELECT);
+	else
+		cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s) AS later "
+							 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED "), "
+							 "x AS (UPDATE " WORK " w SET st = 'failed', "
+							 "codes = CASE WHEN f.pk IS NULL THEN ARRAY['missing_required'] ELSE ARRAY['channel_key_exists'] END, "
+							 "msg = CASE WHEN f.pk IS NULL THEN 'a new %s contact needs %s' "
+							 "WHEN c.id IS NOT NULL THEN pg_catalog.format('%s %%s already belongs to contact %%s', f.pk, c.id) "
+							 "ELSE pg_catalog.format('%s %%s appears on an earlier row of the file', f.pk) END "
+							 "FROM f LEFT JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 "
+							 "AND c.external_member_id = f.pk "
+							 "WHERE w.rn = f.rn AND (f.pk IS NULL OR (f.later AND f.pk IS NOT NULL) OR c.id IS NOT NULL) "
+							 "RETURNING 1) "
+							 "SELECT (SELECT pg_catalog.count(*) FROM f) - (SELECT pg_catalog.count(*) FROM x)",
+							 pk, pk, ch->name, pk, pk, pk, imp->schema),
+					2, t2, v2, NULL, SPI_OK_SELECT);
 	{
 		bool		isnull;
 
