@@ -30,7 +30,9 @@ int			cs_key_hash_bits = 64;
 
 /*
  * contactsync.phone_threads: threads (the backend's own included) that
- * normalise an import's phone numbers, a chunk of rows at a time.
+ * normalise an import's phone numbers, a chunk of rows at a time; the
+ * helpers start on a chunk as soon as it is read, while the backend
+ * validates the chunk before it.
  */
 int			cs_phone_threads = 2;
 

@@ -95,9 +95,11 @@ unknown:
 
 /*
  * Numbers normalised ahead, several at a time on helper threads
- * (cs_phone_prefetch), for one region: cs_normalize_phone answers from here
- * first.  The table lives in the caller's memory context and forgets itself
- * when that context goes (an error included).
+ * (cs_phone_prefetch, or cs_phone_batch_start and cs_phone_batch_install),
+ * for one region: cs_normalize_phone answers from the installed batch
+ * first.  A batch lives in a child of the caller's memory context and ends
+ * itself, helper threads included, when that context goes (an error
+ * included).
  */
 typedef struct PrefetchEntry
 {
@@ -108,17 +110,49 @@ typedef struct PrefetchEntry
 
 #define PREFETCH_SLICE 1024
 
+/* The batch whose answers cs_normalize_phone uses now, if any. */
 static HTAB *prefetch = NULL;
 static MemoryContext prefetch_cxt = NULL;
 static char prefetch_region[8];
 
 StaticAssertDecl(CS_E164_BUFSIZE == CSP_OUT_SIZE, "E.164 buffer sizes differ");
 
-static void
-prefetch_forget(void *arg)
+/*
+ * Numbers of one batch: a table of distinct inputs, the jobs that fill it,
+ * and the helper threads still working on them (async, until installed).
+ * What the helpers touch (the jobs, copies of their inputs) lives in the
+ * batch's own memory context, whose callback stops them before that memory
+ * is freed; the table lives in a child context dynahash makes, freed first.
+ */
+struct CsPhoneBatch
 {
-	prefetch = NULL;
-	prefetch_cxt = NULL;
+	MemoryContext cxt;
+	HTAB	   *hash;
+	CspJob	   *jobs;
+	PrefetchEntry **owner;
+	int			njobs;
+	char		region[8];
+	CspBatch   *async;
+};
+
+/*
+ * The batch's context goes (reset of its parent, or an error): helpers
+ * still at work are stopped and joined before their memory is freed, and
+ * the batch stops answering.
+ */
+static void
+batch_forget(void *arg)
+{
+	CsPhoneBatch *b = arg;
+
+	if (b->async != NULL)
+		csp_batch_end(b->async);
+	b->async = NULL;
+	if (prefetch_cxt == b->cxt)
+	{
+		prefetch = NULL;
+		prefetch_cxt = NULL;
+	}
 }
 
 static const char *
@@ -127,36 +161,34 @@ region_or_empty(const char *region)
 	return region ? region : "";
 }
 
-void
-cs_phone_prefetch(const char *const *inputs, const int *lens, int n, const char *region)
+CsPhoneBatch *
+cs_phone_batch_start(const char *const *inputs, const int *lens, int n, const char *region)
 {
 	HASHCTL		ctl;
 	MemoryContext cxt;
 	MemoryContextCallback *cb;
-	CspJob	   *jobs;
-	PrefetchEntry **owner;
-	int			njobs = 0,
-				i;
+	CsPhoneBatch *b;
+	int			i;
 
-	cs_phone_prefetch_reset();
-	if (strlen(region_or_empty(region)) >= sizeof(prefetch_region))
-		return;
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync phone prefetch",
-											  ALLOCSET_DEFAULT_SIZES);
-	cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
-	jobs = MemoryContextAllocHuge(cxt, sizeof(CspJob) * Max(n, 1));
-	owner = MemoryContextAllocHuge(cxt, sizeof(PrefetchEntry *) * Max(n, 1));
+	if (strlen(region_or_empty(region)) >= sizeof(b->region))
+		return NULL;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync phone batch",
+								ALLOCSET_DEFAULT_SIZES);
+	b = MemoryContextAllocZero(cxt, sizeof(CsPhoneBatch));
+	b->cxt = cxt;
+	b->jobs = MemoryContextAllocHuge(cxt, sizeof(CspJob) * Max(n, 1));
+	b->owner = MemoryContextAllocHuge(cxt, sizeof(PrefetchEntry *) * Max(n, 1));
+	strlcpy(b->region, region_or_empty(region), sizeof(b->region));
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = PHONE_MAX_INPUT + 1;
 	ctl.entrysize = sizeof(PrefetchEntry);
 	ctl.hcxt = cxt;
-	prefetch = hash_create("contactsync phone prefetch", Max(n, 16), &ctl,
-						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	strlcpy(prefetch_region, region_or_empty(region), sizeof(prefetch_region));
-	prefetch_cxt = cxt;
-	cb->func = prefetch_forget;
-	cb->arg = NULL;
+	b->hash = hash_create("contactsync phone batch", Max(n, 16), &ctl,
+						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+	cb->func = batch_forget;
+	cb->arg = b;
 	MemoryContextRegisterResetCallback(cxt, cb);
 
 	for (i = 0; i < n; i++)
@@ -172,29 +204,69 @@ cs_phone_prefetch(const char *const *inputs, const int *lens, int n, const char 
 			continue;
 		memcpy(key, inputs[i] + start, end - start);
 		key[end - start] = '\0';
-		e = hash_search(prefetch, key, HASH_ENTER, &found);
+		e = hash_search(b->hash, key, HASH_ENTER, &found);
 		if (found)
 			continue;
 		e->rc = CSP_FAILURE;
-		jobs[njobs].input = e->key;
-		jobs[njobs].len = end - start;
-		owner[njobs++] = e;
+		/*
+		 * The helpers read a copy in the batch's own context: the table
+		 * lives in a child context, which is freed before the callback
+		 * that stops them runs.
+		 */
+		b->jobs[b->njobs].input = MemoryContextStrdup(cxt, e->key);
+		b->jobs[b->njobs].len = end - start;
+		b->jobs[b->njobs].rc = CSP_FAILURE;
+		b->owner[b->njobs++] = e;
 	}
+	/* The backend's thread takes its share when the batch is installed. */
+	if (b->njobs > 0 && cs_phone_threads > 1)
+		b->async = csp_batch_start(b->jobs, b->njobs, b->region, cs_phone_threads - 1);
+	return b;
+}
+
+void
+cs_phone_batch_install(CsPhoneBatch *b)
+{
+	int			i;
+
+	cs_phone_prefetch_reset();
+	if (b == NULL)
+		return;
+
 	/*
-	 * A slice at a time, so a cancel or statement_timeout is seen between
-	 * slices (the threads are joined at the end of each): 1,024 numbers take
-	 * about 10 ms on two threads.
+	 * The backend's thread works too, a slice at a time, so a cancel or
+	 * statement_timeout is seen between slices (1,024 numbers take about
+	 * 10 ms on two threads); an error on the way ends the helpers through
+	 * the context callback.
 	 */
-	for (i = 0; i < njobs; i += PREFETCH_SLICE)
+	if (b->async != NULL)
 	{
-		CHECK_FOR_INTERRUPTS();
-		csp_normalize_many(jobs + i, Min(PREFETCH_SLICE, njobs - i), region, cs_phone_threads);
+		do
+			CHECK_FOR_INTERRUPTS();
+		while (csp_batch_work(b->async, PREFETCH_SLICE) > 0);
+		csp_batch_end(b->async);
+		b->async = NULL;
 	}
-	for (i = 0; i < njobs; i++)
+	else
+		for (i = 0; i < b->njobs; i += PREFETCH_SLICE)
+		{
+			CHECK_FOR_INTERRUPTS();
+			csp_normalize_many(b->jobs + i, Min(PREFETCH_SLICE, b->njobs - i), b->region, cs_phone_threads);
+		}
+	for (i = 0; i < b->njobs; i++)
 	{
-		owner[i]->rc = jobs[i].rc;
-		memcpy(owner[i]->out, jobs[i].out, CS_E164_BUFSIZE);
+		b->owner[i]->rc = b->jobs[i].rc;
+		memcpy(b->owner[i]->out, b->jobs[i].out, CS_E164_BUFSIZE);
 	}
+	prefetch = b->hash;
+	prefetch_cxt = b->cxt;
+	strlcpy(prefetch_region, b->region, sizeof(prefetch_region));
+}
+
+void
+cs_phone_prefetch(const char *const *inputs, const int *lens, int n, const char *region)
+{
+	cs_phone_batch_install(cs_phone_batch_start(inputs, lens, n, region));
 }
 
 void

@@ -182,6 +182,81 @@ csp_normalize_many(CspJob *jobs, size_t n, const char *region, int nthreads)
 	return 1 + (int) helpers.size();
 }
 
+/* A batch whose helpers work while the caller does something else. */
+struct CspBatch
+{
+	CspJob	   *jobs;
+	size_t		n;
+	std::string region;
+	std::atomic<size_t> next;
+	std::vector<std::thread> helpers;
+};
+
+extern "C" CspBatch *
+csp_batch_start(CspJob *jobs, size_t n, const char *region, int nhelpers)
+{
+	CspBatch   *b;
+	sigset_t	all,
+				old;
+
+	try
+	{
+		(void) util();
+		b = new CspBatch();
+		b->jobs = jobs;
+		b->n = n;
+		b->region = region ? region : "";
+		b->next.store(0);
+		b->helpers.reserve(nhelpers > 0 ? nhelpers : 0);
+	}
+	catch (...)
+	{
+		return nullptr;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int t = 0; t < nhelpers; t++)
+	{
+		try
+		{
+			b->helpers.emplace_back(work, jobs, n, b->region.c_str(), &b->next);
+		}
+		catch (...)
+		{
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	return b;
+}
+
+extern "C" size_t
+csp_batch_work(CspBatch *b, size_t max)
+{
+	size_t		done = 0;
+
+	while (done < max)
+	{
+		size_t		i = b->next.fetch_add(1);
+
+		if (i >= b->n)
+			break;
+		b->jobs[i].rc = csp_normalize(b->jobs[i].input, b->jobs[i].len, b->region.c_str(),
+									  b->jobs[i].out, sizeof(b->jobs[i].out));
+		done++;
+	}
+	return done;
+}
+
+extern "C" void
+csp_batch_end(CspBatch *b)
+{
+	b->next.store(b->n);
+	for (auto &h : b->helpers)
+		h.join();
+	delete b;
+}
+
 extern "C" int
 csp_region_known(const char *region)
 {

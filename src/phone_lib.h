@@ -46,6 +46,21 @@ typedef struct CspJob
  */
 extern int	csp_normalize_many(CspJob *jobs, size_t n, const char *region, int nthreads);
 
+/*
+ * The same, in the background: csp_batch_start starts `nhelpers` helper
+ * threads (signals blocked) taking jobs off a shared counter and returns at
+ * once (NULL if it could not start; no job is then done).  The caller
+ * takes its share with csp_batch_work (at most `max` jobs a call; 0 when
+ * none is left) and ends the batch with csp_batch_end, which stops the
+ * helpers after the job each is on, joins them and frees the batch (once
+ * csp_batch_work has returned 0, that is when every job is done).  `jobs`
+ * must outlive the batch.
+ */
+typedef struct CspBatch CspBatch;
+extern CspBatch *csp_batch_start(CspJob *jobs, size_t n, const char *region, int nhelpers);
+extern size_t csp_batch_work(CspBatch *b, size_t max);
+extern void csp_batch_end(CspBatch *b);
+
 /* 1 if libphonenumber knows `region` (upper-case), 0 if not, -1 on failure. */
 extern int	csp_region_known(const char *region);
 

@@ -569,7 +569,19 @@ typedef struct RowBuffer
 	bool		has_tid;
 	MemoryContext cxt;			/* the cells; reset per chunk */
 	bool	   *phone_col;		/* per column: validated as a phone number */
+	CsPhoneBatch *phones;		/* its numbers, normalised in the background */
 } RowBuffer;
+
+/*
+ * Rows are read into two buffers in turn: once one is full, its phone
+ * numbers start on helper threads, and the backend validates and writes
+ * the other (read before it) meanwhile.
+ */
+typedef struct RowBuffers
+{
+	RowBuffer  *reading;		/* being filled */
+	RowBuffer  *waiting;		/* full, its numbers started; rows before those being read */
+} RowBuffers;
 
 /* Whether column i of the import is validated as a phone number. */
 static bool
@@ -589,9 +601,9 @@ column_is_phone(const CsImport *imp, int i)
 	return field >= 0 && cs_fields[field].validator == CSV_PHONE;
 }
 
-/* Validate the buffered rows into the chunk, and write the chunk. */
+/* Start normalising the buffered rows' phone numbers in the background. */
 static void
-process_buffer(CsImport *imp, Chunk *ch, RowBuffer *buf, MemoryContext rowcxt)
+start_buffer(CsImport *imp, RowBuffer *buf)
 {
 	MemoryContext old = MemoryContextSwitchTo(buf->cxt);
 	const char **inputs = palloc(sizeof(char *) * Max(buf->n * imp->ncolumns, 1));
@@ -607,12 +619,21 @@ process_buffer(CsImport *imp, Chunk *ch, RowBuffer *buf, MemoryContext rowcxt)
 				inputs[n] = buf->cells[r][i];
 				lens[n++] = strlen(buf->cells[r][i]);
 			}
-	if (n > 0)
-		cs_phone_prefetch(inputs, lens, n, imp->region);
+	buf->phones = n > 0 ? cs_phone_batch_start(inputs, lens, n, imp->region) : NULL;
 	MemoryContextSwitchTo(old);
+}
 
+/* Validate the buffered rows into the chunk, and write the chunk. */
+static void
+process_buffer(CsImport *imp, Chunk *ch, RowBuffer *buf, MemoryContext rowcxt)
+{
+	int			r;
+
+	cs_phone_batch_install(buf->phones);
 	for (r = 0; r < buf->n; r++)
 	{
+		MemoryContext old;
+
 		CHECK_FOR_INTERRUPTS();
 		old = MemoryContextSwitchTo(rowcxt);
 		process_row(imp, ch, ++imp->rows, buf->cells[r], buf->has_tid ? &buf->tids[r] : NULL);
@@ -621,23 +642,49 @@ process_buffer(CsImport *imp, Chunk *ch, RowBuffer *buf, MemoryContext rowcxt)
 	}
 	cs_phone_prefetch_reset();
 	flush_chunk(imp, ch);
-	MemoryContextReset(buf->cxt);
+	MemoryContextReset(buf->cxt);	/* the phone batch with it */
+	buf->phones = NULL;
 	buf->n = 0;
+}
+
+/*
+ * The buffer being read is full: start its numbers, process the one
+ * waiting (its numbers were started a buffer ago), and read into that one.
+ */
+static void
+hand_over(CsImport *imp, Chunk *ch, RowBuffers *bufs, MemoryContext rowcxt)
+{
+	RowBuffer  *full = bufs->reading;
+
+	start_buffer(imp, full);
+	if (bufs->waiting->n > 0)
+		process_buffer(imp, ch, bufs->waiting, rowcxt);
+	bufs->reading = bufs->waiting;
+	bufs->waiting = full;
+}
+
+static bool
+buffer_full(RowBuffer *buf)
+{
+	return buf->n == CHUNK_ROWS || MemoryContextMemAllocated(buf->cxt, false) > BUFFER_BYTES;
 }
 
 /*
  * cs_read_staging — one pass over the staging rows in physical order (a
  * heap scan without synchronised start, so row 1 is the first row COPY
  * wrote; other relation kinds are read through a cursor), a chunk of rows
- * at a time: their cells as text, their phone numbers normalised together,
- * then each row validated in a per-row memory context and added to the
- * work table.
+ * at a time: their cells as text, their phone numbers normalised together
+ * on helper threads while the backend validates the chunk read before
+ * (RowBuffers), then each row validated in a per-row memory context and
+ * added to the work table.
  */
 void
 cs_read_staging(CsImport *imp)
 {
 	Chunk	   *ch = palloc0(sizeof(Chunk));
-	RowBuffer  *buf = palloc0(sizeof(RowBuffer));
+	RowBuffers	bufs;
+	RowBuffer  *buf;
+	int			b;
 	MemoryContext rowcxt,
 				old;
 	Oid		   *outfuncs = palloc0(sizeof(Oid) * Max(imp->ncolumns, 1));
@@ -648,9 +695,17 @@ cs_read_staging(CsImport *imp)
 									ALLOCSET_DEFAULT_SIZES);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync row",
 								   ALLOCSET_DEFAULT_SIZES);
-	buf->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync rows read",
-									 ALLOCSET_DEFAULT_SIZES);
-	buf->phone_col = palloc0(sizeof(bool) * Max(imp->ncolumns, 1));
+	for (b = 0; b < 2; b++)
+	{
+		buf = palloc0(sizeof(RowBuffer));
+		buf->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync rows read",
+										 ALLOCSET_DEFAULT_SIZES);
+		buf->phone_col = palloc0(sizeof(bool) * Max(imp->ncolumns, 1));
+		if (b == 0)
+			bufs.reading = buf;
+		else
+			bufs.waiting = buf;
+	}
 	/* In the caller's context: the duplicate check reads them. */
 	imp->key_hash_cap = 1024;
 	imp->nkey_hashes = 0;
@@ -661,7 +716,7 @@ cs_read_staging(CsImport *imp)
 		bool		varlena;
 
 		getTypeOutputInfo(imp->columns[i].typid, &outfuncs[i], &varlena);
-		buf->phone_col[i] = column_is_phone(imp, i);
+		bufs.reading->phone_col[i] = bufs.waiting->phone_col[i] = column_is_phone(imp, i);
 	}
 
 	rel = relation_open(imp->relid, AccessShareLock);
@@ -677,13 +732,14 @@ cs_read_staging(CsImport *imp)
 		LockRelationOid(imp->relid, ShareLock);
 		scan = table_beginscan_strat(rel, GetActiveSnapshot(), 0, NULL, true, false);
 		slot = table_slot_create(rel, NULL);
-		buf->has_tid = true;
+		bufs.reading->has_tid = bufs.waiting->has_tid = true;
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
 			char	  **cells;
 
 			CHECK_FOR_INTERRUPTS();
+			buf = bufs.reading;
 			old = MemoryContextSwitchTo(buf->cxt);
 			slot_getallattrs(slot);
 			cells = palloc(sizeof(char *) * Max(imp->ncolumns, 1));
@@ -697,8 +753,8 @@ cs_read_staging(CsImport *imp)
 			buf->cells[buf->n] = cells;
 			buf->tids[buf->n++] = slot->tts_tid;
 			MemoryContextSwitchTo(old);
-			if (buf->n == CHUNK_ROWS || MemoryContextMemAllocated(buf->cxt, false) > BUFFER_BYTES)
-				process_buffer(imp, ch, buf, rowcxt);
+			if (buffer_full(buf))
+				hand_over(imp, ch, &bufs, rowcxt);
 		}
 		ExecDropSingleTupleTableSlot(slot);
 		table_endscan(scan);
@@ -726,6 +782,7 @@ cs_read_staging(CsImport *imp)
 				char	  **cells;
 
 				CHECK_FOR_INTERRUPTS();
+				buf = bufs.reading;
 				old = MemoryContextSwitchTo(buf->cxt);
 				cells = palloc(sizeof(char *) * Max(imp->ncolumns, 1));
 				for (i = 0; i < imp->ncolumns; i++)
@@ -738,16 +795,21 @@ cs_read_staging(CsImport *imp)
 				}
 				buf->cells[buf->n++] = cells;
 				MemoryContextSwitchTo(old);
-				if (buf->n == CHUNK_ROWS || MemoryContextMemAllocated(buf->cxt, false) > BUFFER_BYTES)
-					process_buffer(imp, ch, buf, rowcxt);
+				if (buffer_full(buf))
+					hand_over(imp, ch, &bufs, rowcxt);
 			}
 			SPI_freetuptable(tt);
 		}
 		SPI_cursor_close(portal);
 	}
 	relation_close(rel, AccessShareLock);
-	process_buffer(imp, ch, buf, rowcxt);
+	/* The rows waiting, then the last ones read (the chunk written even if empty). */
+	start_buffer(imp, bufs.reading);
+	if (bufs.waiting->n > 0)
+		process_buffer(imp, ch, bufs.waiting, rowcxt);
+	process_buffer(imp, ch, bufs.reading, rowcxt);
 	MemoryContextDelete(rowcxt);
-	MemoryContextDelete(buf->cxt);
+	MemoryContextDelete(bufs.reading->cxt);
+	MemoryContextDelete(bufs.waiting->cxt);
 	MemoryContextDelete(ch->cxt);
 }
