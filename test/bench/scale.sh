@@ -9,7 +9,9 @@
 #                     (the first run writes every contact)                 vs  SQL label propagation
 #   unify, no change  contactsync_unify() on the store as the imports left it
 #                                                                          vs  SQL label propagation
-#   incremental       a 1,000-row LINE file into the big store             vs  the full unify
+#   incremental       a 1,000-row LINE file into the big store: the first  vs  the full unify
+#                     import after a rewrite of the store, and the steady
+#                     state (best of the next three)
 #
 # The data (test/bench/scale_data.sql): N rows of files over three channels
 # sharing emails and phones, customer_ids with conflicts, and 3-4% bad rows.
@@ -91,7 +93,7 @@ record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$tsv"; }
 
 run_size() {
   local n=$1 start=$SECONDS contacts base_new cs_new mem_new cs_unch mem_unch base_upd cs_upd mem_upd \
-    base_unify cs_same mem_same cs_first mem_first cs_inc mem_inc batches codes store disk_peak
+    base_unify cs_same mem_same cs_first mem_first cs_inc mem_inc cs_steady sql t i batches codes store disk_peak
   rm -f "$cs_tmp/disk.samples"
   echo "== $n rows: generating ..." >&2
   psql_q -c "CREATE EXTENSION contactsync"
@@ -140,7 +142,18 @@ run_size() {
   # vacuum).
   psql_q -c "VACUUM ANALYZE public.contactsync_contact"
   checkpoint
-  read -r cs_inc mem_inc < <(timed "$(import_sql line_inc:line_uid:line)")
+  # The first import after that (rolled back), then the same import three
+  # more times, the first two rolled back: the best of these three is the
+  # steady state, where the store's pages are as the last import left
+  # them (doc/performance.md: at 10,000,000 contacts the first import after
+  # a rewrite of the store took up to five times as long as the next ones).
+  read -r cs_inc mem_inc < <(timed "BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK")
+  cs_steady=""
+  for i in 1 2 3; do
+    if [ "$i" -lt 3 ]; then sql="BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK"; else sql=$(import_sql line_inc:line_uid:line); fi
+    read -r t _ < <(timed "$sql")
+    if [ -z "$cs_steady" ] || [ "$t" -lt "$cs_steady" ]; then cs_steady=$t; fi
+  done
   note_disk
   disk_peak=$(sort -n "$cs_tmp/disk.samples" | tail -n 1)
   batches=$(psql_q -At -c "SELECT pg_catalog.string_agg(pg_catalog.format('%s %s: %s created, %s updated, %s unchanged, %s skipped, %s failed',
@@ -151,7 +164,8 @@ run_size() {
   record "$n" update "update every contact" "$n" "$cs_upd" "$mem_upd" "INSERT ... ON CONFLICT DO UPDATE" "$n" "$base_upd" 1.0
   record "$n" unify "full unify, first run (writes every contact)" "$contacts" "$cs_first" "$mem_first" "SQL label propagation" "$contacts" "$base_unify" 0.1
   record "$n" unify_same "full unify, nothing to change" "$contacts" "$cs_same" "$mem_same" "SQL label propagation" "$contacts" "$base_unify" 0.1
-  record "$n" incremental "1,000-row import into the store" 1000 "$cs_inc" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
+  record "$n" incremental "1,000-row import into the store, first after the rewrite" 1000 "$cs_inc" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
+  record "$n" incremental_steady "1,000-row import into the store, steady state (best of the next three)" 1000 "$cs_steady" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
   printf '%s\tcodes\t%s\n%s\tbatches\t%s\n%s\tstore\t%s\n%s\tdisk\t%s\n%s\telapsed\t%s\n' \
     "$n" "$codes" "$n" "$batches" "$n" "$store" "$n" "$disk_peak" "$n" "$((SECONDS - start))" >>"$out_dir/scale.notes"
   echo "== $n rows: done in $((SECONDS - start)) s, cluster at most $((disk_peak / 1024)) MB on disk" >&2
@@ -186,11 +200,12 @@ render_table() {
         group(f[1]), f[3], group(f[5]), rate(f[4], f[5]), f[7], group(f[9]), rate(f[8], f[9]), r, f[10],
         met(r <= f[10] + 0), mb, met(mb <= lim), lim == 1024 ? "1 GB" : "512 MB"
       if (f[2] == "incremental") inc[f[1]] = f[5]
+      if (f[2] == "incremental_steady") steady[f[1]] = f[5]
     }
     END {
       for (i = 2; i <= ns; i++)
         for (j = i; j > 1 && size[j - 1] + 0 > size[j] + 0; j--) { t = size[j]; size[j] = size[j - 1]; size[j - 1] = t }
-      nc = split("new unchanged update unify unify_same incremental", cases, " ")
+      nc = split("new unchanged update unify unify_same incremental incremental_steady", cases, " ")
       for (c = 1; c <= nc; c++)
         for (i = 1; i <= ns; i++)
           if ((cases[c], size[i]) in rec) { split(rec[cases[c], size[i]], f, "\t"); row(f) }
@@ -198,8 +213,15 @@ render_table() {
         for (s in inc)
           if (s + 0 > 1000000) {
             r = inc[s] / inc[1000000]
-            printf "| %s | 1,000-row import, time against 1,000,000 rows | %s | | same import at 1,000,000 rows | %s | | %.3f | about 1 (≤ 1.5) | %s | | |\n",
+            printf "| %s | 1,000-row import, first after the rewrite, time against 1,000,000 rows | %s | | same import at 1,000,000 rows | %s | | %.3f | about 1 (≤ 1.5) | %s | | |\n",
               group(s), group(inc[s]), group(inc[1000000]), r, met(r <= 1.5)
+          }
+      if (1000000 in steady)
+        for (s in steady)
+          if (s + 0 > 1000000) {
+            r = steady[s] / steady[1000000]
+            printf "| %s | 1,000-row import, steady state, time against 1,000,000 rows | %s | | same import at 1,000,000 rows | %s | | %.3f | about 1 (≤ 1.5) | %s | | |\n",
+              group(s), group(steady[s]), group(steady[1000000]), r, met(r <= 1.5)
           }
       print ""
       while ((getline line < notes) > 0) {
