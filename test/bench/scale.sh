@@ -202,6 +202,16 @@ render_table() {
       if (f[2] == "incremental") inc[f[1]] = f[5]
       if (f[2] == "incremental_steady") steady[f[1]] = f[5]
     }
+    # The 1,000-row import at each size above 1,000,000 against its time there.
+    function against_1m(t, label,   s, r) {
+      if (!(1000000 in t)) return
+      for (s in t)
+        if (s + 0 > 1000000) {
+          r = t[s] / t[1000000]
+          printf "| %s | 1,000-row import, %s, time against 1,000,000 rows | %s | | same import at 1,000,000 rows | %s | | %.3f | about 1 (≤ 1.5) | %s | | |\n",
+            group(s), label, group(t[s]), group(t[1000000]), r, met(r <= 1.5)
+        }
+    }
     END {
       for (i = 2; i <= ns; i++)
         for (j = i; j > 1 && size[j - 1] + 0 > size[j] + 0; j--) { t = size[j]; size[j] = size[j - 1]; size[j - 1] = t }
@@ -209,20 +219,8 @@ render_table() {
       for (c = 1; c <= nc; c++)
         for (i = 1; i <= ns; i++)
           if ((cases[c], size[i]) in rec) { split(rec[cases[c], size[i]], f, "\t"); row(f) }
-      if (1000000 in inc)
-        for (s in inc)
-          if (s + 0 > 1000000) {
-            r = inc[s] / inc[1000000]
-            printf "| %s | 1,000-row import, first after the rewrite, time against 1,000,000 rows | %s | | same import at 1,000,000 rows | %s | | %.3f | about 1 (≤ 1.5) | %s | | |\n",
-              group(s), group(inc[s]), group(inc[1000000]), r, met(r <= 1.5)
-          }
-      if (1000000 in steady)
-        for (s in steady)
-          if (s + 0 > 1000000) {
-            r = steady[s] / steady[1000000]
-            printf "| %s | 1,000-row import, steady state, time against 1,000,000 rows | %s | | same import at 1,000,000 rows | %s | | %.3f | about 1 (≤ 1.5) | %s | | |\n",
-              group(s), group(steady[s]), group(steady[1000000]), r, met(r <= 1.5)
-          }
+      against_1m(inc, "first after the rewrite")
+      against_1m(steady, "steady state")
       print ""
       while ((getline line < notes) > 0) {
         split(line, f, "\t")
