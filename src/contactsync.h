@@ -42,23 +42,16 @@ extern CsPhoneResult cs_normalize_phone(const char *s, int len,
 #define CS_E164_BUFSIZE 24		/* '+' + at most 17 digits + NUL, rounded */
 
 /*
- * Normalise these numbers ahead (on up to contactsync.phone_threads
- * threads); cs_normalize_phone then answers them from memory until
- * cs_phone_prefetch_reset or the next prefetch.
+ * Normalise numbers ahead, in the background while the backend does other
+ * work: cs_phone_batch_start copies the inputs into a batch (in a child of
+ * the current memory context) and starts contactsync.phone_threads - 1
+ * helper threads on it; cs_phone_batch_install takes the backend's share,
+ * waits for the helpers and makes the batch the one cs_normalize_phone
+ * answers from, until cs_phone_prefetch_reset or the next install.
+ * Freeing the context ends the batch, helpers included.  NULL (a region
+ * too long to be one) installs nothing.
  */
-extern void cs_phone_prefetch(const char *const *inputs, const int *lens, int n, const char *region);
 extern void cs_phone_prefetch_reset(void);
-
-/*
- * The same in two steps, so the numbers of one chunk are normalised in the
- * background while the backend does other work: cs_phone_batch_start
- * copies the inputs into a batch (in a child of the current memory
- * context) and starts contactsync.phone_threads - 1 helper threads on it;
- * cs_phone_batch_install takes the backend's share, waits for the helpers
- * and makes the batch the one cs_normalize_phone answers from (as
- * cs_phone_prefetch does).  Freeing the context ends the batch, helpers
- * included.  NULL (a region too long to be one) installs nothing.
- */
 typedef struct CsPhoneBatch CsPhoneBatch;
 extern CsPhoneBatch *cs_phone_batch_start(const char *const *inputs, const int *lens, int n, const char *region);
 extern void cs_phone_batch_install(CsPhoneBatch *b);

@@ -95,8 +95,7 @@ unknown:
 
 /*
  * Numbers normalised ahead, several at a time on helper threads
- * (cs_phone_prefetch, or cs_phone_batch_start and cs_phone_batch_install),
- * for one region: cs_normalize_phone answers from the installed batch
+ * (cs_phone_batch_start, then cs_phone_batch_install), for one region: cs_normalize_phone answers from the installed batch
  * first.  A batch lives in a child of the caller's memory context and ends
  * itself, helper threads included, when that context goes (an error
  * included).
@@ -261,12 +260,6 @@ cs_phone_batch_install(CsPhoneBatch *b)
 	prefetch = b->hash;
 	prefetch_cxt = b->cxt;
 	strlcpy(prefetch_region, b->region, sizeof(prefetch_region));
-}
-
-void
-cs_phone_prefetch(const char *const *inputs, const int *lens, int n, const char *region)
-{
-	cs_phone_batch_install(cs_phone_batch_start(inputs, lens, n, region));
 }
 
 void

@@ -10,6 +10,7 @@
  */
 #include "phone_lib.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -128,60 +129,6 @@ work(CspJob *jobs, size_t n, const char *region, std::atomic<size_t> *next)
 	}
 }
 
-extern "C" int
-csp_normalize_many(CspJob *jobs, size_t n, const char *region, int nthreads)
-{
-	std::atomic<size_t> next(0);
-	std::vector<std::thread> helpers;
-	sigset_t	all,
-				old;
-
-	/* The library's instance, created here, not raced for by the threads. */
-	try
-	{
-		(void) util();
-	}
-	catch (...)
-	{
-		for (size_t i = 0; i < n; i++)
-			jobs[i].rc = CSP_FAILURE;
-		return 1;
-	}
-
-	/*
-	 * Helper threads start with every signal blocked, so the server's
-	 * signals keep going to the backend's own thread.  Starting one can
-	 * fail (no threads left): the caller's thread then does the rest.
-	 */
-	try
-	{
-		helpers.reserve(nthreads > 1 ? nthreads - 1 : 0);
-	}
-	catch (...)
-	{
-		nthreads = 1;
-	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (int t = 1; t < nthreads && (size_t) t * 64 < n; t++)
-	{
-		try
-		{
-			helpers.emplace_back(work, jobs, n, region, &next);
-		}
-		catch (...)
-		{
-			break;
-		}
-	}
-	pthread_sigmask(SIG_SETMASK, &old, nullptr);
-
-	work(jobs, n, region, &next);
-	for (auto &h : helpers)
-		h.join();
-	return 1 + (int) helpers.size();
-}
-
 /* A batch whose helpers work while the caller does something else. */
 struct CspBatch
 {
@@ -199,6 +146,12 @@ csp_batch_start(CspJob *jobs, size_t n, const char *region, int nhelpers)
 	sigset_t	all,
 				old;
 
+	/*
+	 * The library's instance is created here, not raced for by the
+	 * threads.  Helper threads start with every signal blocked, so the
+	 * server's signals keep going to the backend's own thread; starting
+	 * one can fail (no threads left): the caller's thread then does more.
+	 */
 	try
 	{
 		(void) util();
@@ -255,6 +208,29 @@ csp_batch_end(CspBatch *b)
 	for (auto &h : b->helpers)
 		h.join();
 	delete b;
+}
+
+extern "C" int
+csp_normalize_many(CspJob *jobs, size_t n, const char *region, int nthreads)
+{
+	/* A helper for each 64 numbers beyond the first 64, up to nthreads - 1. */
+	int			nhelpers = n > 0 ? (int) std::min<size_t>(nthreads > 1 ? nthreads - 1 : 0, (n - 1) / 64) : 0;
+	CspBatch   *b = csp_batch_start(jobs, n, region, nhelpers);
+	int			used;
+
+	if (b == nullptr)
+	{
+		/* Not started: the caller's thread does every job. */
+		for (size_t i = 0; i < n; i++)
+			jobs[i].rc = csp_normalize(jobs[i].input, jobs[i].len, region,
+									   jobs[i].out, sizeof(jobs[i].out));
+		return 1;
+	}
+	while (csp_batch_work(b, n) > 0)
+		;
+	used = 1 + (int) b->helpers.size();
+	csp_batch_end(b);
+	return used;
 }
 
 extern "C" int

@@ -558,8 +558,8 @@ prepare_chunk_insert(void)
 /*
  * Rows read but not yet validated: a chunk's worth (or 16 MB of cells,
  * whichever comes first) is gathered, so their phone numbers can be
- * normalised together on helper threads (cs_phone_prefetch) before each row
- * is validated.
+ * normalised together on helper threads (cs_phone_batch_start) before each
+ * row is validated.
  */
 typedef struct RowBuffer
 {
@@ -684,6 +684,7 @@ cs_read_staging(CsImport *imp)
 	Chunk	   *ch = palloc0(sizeof(Chunk));
 	RowBuffers	bufs;
 	RowBuffer  *buf;
+	bool	   *phone_col;		/* shared by both buffers */
 	int			b;
 	MemoryContext rowcxt,
 				old;
@@ -695,12 +696,13 @@ cs_read_staging(CsImport *imp)
 									ALLOCSET_DEFAULT_SIZES);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync row",
 								   ALLOCSET_DEFAULT_SIZES);
+	phone_col = palloc0(sizeof(bool) * Max(imp->ncolumns, 1));
 	for (b = 0; b < 2; b++)
 	{
 		buf = palloc0(sizeof(RowBuffer));
 		buf->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync rows read",
 										 ALLOCSET_DEFAULT_SIZES);
-		buf->phone_col = palloc0(sizeof(bool) * Max(imp->ncolumns, 1));
+		buf->phone_col = phone_col;
 		if (b == 0)
 			bufs.reading = buf;
 		else
@@ -716,7 +718,7 @@ cs_read_staging(CsImport *imp)
 		bool		varlena;
 
 		getTypeOutputInfo(imp->columns[i].typid, &outfuncs[i], &varlena);
-		bufs.reading->phone_col[i] = bufs.waiting->phone_col[i] = column_is_phone(imp, i);
+		phone_col[i] = column_is_phone(imp, i);
 	}
 
 	rel = relation_open(imp->relid, AccessShareLock);

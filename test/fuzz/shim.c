@@ -264,7 +264,7 @@ lappend(List *list, void *datum)
 
 /*
  * dynahash: cs_normalize_phone first looks in the table of numbers an
- * import normalised ahead (cs_phone_prefetch, on helper threads).  No
+ * import normalised ahead (cs_phone_batch_install, on helper threads).  No
  * harness fills that table, so the look-up is never reached here; reaching
  * it is a finding.
  */
