@@ -79,6 +79,7 @@ typedef struct CsImport
 	uint64	   *key_hashes;
 	int64		nkey_hashes;
 	int64		key_hash_cap;
+	Oid			work_relid;		/* pg_temp.contactsync_work, which the reader fills */
 
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */

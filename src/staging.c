@@ -9,10 +9,13 @@
 #include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -35,6 +38,8 @@
 #define CHUNK_ROWS 10000
 /* Rows read ahead are validated once their cells take this much memory. */
 #define BUFFER_BYTES (16 * 1024 * 1024)
+/* Rows a table_multi_insert call writes. */
+#define FLUSH_BATCH 1000
 
 /* Columns of the work table written per chunk, in order. */
 enum
@@ -170,14 +175,16 @@ cs_infer_channel(CsImport *imp)
 	return cs_channel_by_name("line");
 }
 
-/* A chunk of validated rows, column arrays for the work-table insert. */
+/*
+ * A chunk of validated rows: each row's work-table columns as Datums of the
+ * column's type, in the chunk's context until the chunk is written.
+ */
 typedef struct Chunk
 {
 	int			n;
-	Datum		values[W_NCOLS][CHUNK_ROWS];
-	bool		nulls[W_NCOLS][CHUNK_ROWS];
+	Datum		values[CHUNK_ROWS][W_NCOLS];
+	bool		nulls[CHUNK_ROWS][W_NCOLS];
 	MemoryContext cxt;
-	SPIPlanPtr	plan;
 } Chunk;
 
 /* Human text for a cell's row code. */
@@ -282,23 +289,72 @@ validate_custom(const CsImport *imp, char type, const char *s, int len, StringIn
 	}
 }
 
-/* Store a C string (or NULL) into the chunk, copied into its context. */
+/*
+ * Split s at every comma into a text[], as string_to_array(s, ',') does
+ * (an empty string gives an empty array).
+ */
+static Datum
+split_commas(const char *s)
+{
+	int			n = 0,
+				i = 0;
+	const char *p;
+	Datum	   *elems;
+
+	if (*s == '\0')
+		return PointerGetDatum(construct_empty_array(TEXTOID));
+	for (p = s; *p; p++)
+		n += (*p == ',');
+	elems = palloc(sizeof(Datum) * (n + 1));
+	for (;;)
+	{
+		const char *e = strchr(s, ',');
+
+		if (e == NULL)
+		{
+			elems[i++] = PointerGetDatum(cstring_to_text(s));
+			break;
+		}
+		elems[i++] = PointerGetDatum(cstring_to_text_with_len(s, e - s));
+		s = e + 1;
+	}
+	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * Store a C string (or NULL) into the chunk as the value of work-table
+ * column col, converted to that column's type in the chunk's context.
+ */
 static void
 put(Chunk *ch, int col, const char *s)
 {
+	MemoryContext old;
+	Datum		d;
+
 	if (s == NULL)
 	{
-		ch->nulls[col][ch->n] = true;
-		ch->values[col][ch->n] = (Datum) 0;
+		ch->nulls[ch->n][col] = true;
+		ch->values[ch->n][col] = (Datum) 0;
+		return;
 	}
-	else
+	old = MemoryContextSwitchTo(ch->cxt);
+	if (col == W_CODES || col == W_FIELDS + CSF_TAGS)
+		d = split_commas(s);
+	else if (col == W_FIELDS + CSF_BIRTHDAY)
+		d = DirectFunctionCall1(date_in, CStringGetDatum(s));
+	else if (col == W_FIELDS + CSF_CONSENT_AT)
 	{
-		MemoryContext old = MemoryContextSwitchTo(ch->cxt);
-
-		ch->values[col][ch->n] = CStringGetTextDatum(s);
-		ch->nulls[col][ch->n] = false;
-		MemoryContextSwitchTo(old);
+		/* A UTC time: the timestamptz has the timestamp's value. */
+		d = DirectFunctionCall3(timestamp_in, CStringGetDatum(s),
+								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 	}
+	else if (col == W_CUSTOM || col == W_CELLS)
+		d = DirectFunctionCall1(jsonb_in, CStringGetDatum(s));
+	else
+		d = CStringGetTextDatum(s);
+	ch->values[ch->n][col] = d;
+	ch->nulls[ch->n][col] = false;
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -421,8 +477,8 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 	}
 	appendStringInfoChar(&cellsj, '}');
 
-	ch->values[W_RN][ch->n] = Int32GetDatum((int32) rn);
-	ch->nulls[W_RN][ch->n] = false;
+	ch->values[ch->n][W_RN] = Int32GetDatum((int32) rn);
+	ch->nulls[ch->n][W_RN] = false;
 	if (skipped)
 	{
 		put(ch, W_ST, "skipped");
@@ -464,95 +520,63 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 	put(ch, W_CELLS, imp->lazy_cells ? NULL : cellsj.data);
 	if (tid != NULL)
 	{
-		char		buf[32];
+		ItemPointer copy = MemoryContextAlloc(ch->cxt, sizeof(ItemPointerData));
 
-		snprintf(buf, sizeof(buf), "(%u,%u)", ItemPointerGetBlockNumber(tid),
-				 ItemPointerGetOffsetNumber(tid));
-		put(ch, W_TID, buf);
+		ItemPointerCopy(tid, copy);
+		ch->values[ch->n][W_TID] = PointerGetDatum(copy);
+		ch->nulls[ch->n][W_TID] = false;
 	}
 	else
 		put(ch, W_TID, NULL);
 	ch->n++;
 }
 
-/* Insert the chunk's rows into the work table with one statement. */
+/*
+ * Write the chunk's rows into the work table, as COPY writes a table: heap
+ * tuples formed from the rows' Datums and inserted in batches through a
+ * bulk-insert state (the work table has no index and no trigger).
+ */
 static void
 flush_chunk(CsImport *imp, Chunk *ch)
 {
-	Datum		args[W_NCOLS];
-	char		argnulls[W_NCOLS];
-	int			c,
-				rc;
-
+	Relation	rel;
+	TupleTableSlot *slots[FLUSH_BATCH];
+	BulkInsertState bistate;
+	CommandId	cid = GetCurrentCommandId(true);
 	MemoryContext old;
+	int			r,
+				k;
 
 	if (ch->n == 0)
 		return;
-	/* The arrays go with the chunk's values: nothing stays per chunk. */
+	/* What the insert allocates goes with the chunk. */
 	old = MemoryContextSwitchTo(ch->cxt);
-	for (c = 0; c < W_NCOLS; c++)
+	rel = table_open(imp->work_relid, RowExclusiveLock);
+	bistate = GetBulkInsertState();
+	for (k = 0; k < FLUSH_BATCH; k++)
+		slots[k] = table_slot_create(rel, NULL);
+	for (r = 0; r < ch->n; r += FLUSH_BATCH)
 	{
-		int			dims[1] = {ch->n};
-		int			lbs[1] = {1};
+		int			n = Min(FLUSH_BATCH, ch->n - r);
 
-		args[c] = PointerGetDatum(construct_md_array(ch->values[c], ch->nulls[c], 1, dims, lbs,
-													 c == W_RN ? INT4OID : TEXTOID,
-													 c == W_RN ? 4 : -1,
-													 c == W_RN,
-													 c == W_RN ? TYPALIGN_INT : TYPALIGN_INT));
-		argnulls[c] = ' ';
+		for (k = 0; k < n; k++)
+		{
+			TupleTableSlot *slot = slots[k];
+
+			ExecClearTuple(slot);
+			memcpy(slot->tts_values, ch->values[r + k], sizeof(Datum) * W_NCOLS);
+			memcpy(slot->tts_isnull, ch->nulls[r + k], sizeof(bool) * W_NCOLS);
+			ExecStoreVirtualTuple(slot);
+		}
+		table_multi_insert(rel, slots, n, cid, 0, bistate);
 	}
+	for (k = 0; k < FLUSH_BATCH; k++)
+		ExecDropSingleTupleTableSlot(slots[k]);
+	FreeBulkInsertState(bistate);
+	table_close(rel, NoLock);
 	MemoryContextSwitchTo(old);
-	rc = SPI_execute_plan(ch->plan, args, argnulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "work table insert failed: %s", SPI_result_code_string(rc));
 	ch->n = 0;
 	MemoryContextReset(ch->cxt);
-}
-
-/* Prepare the chunk insert: unnest the column arrays into the work table. */
-static SPIPlanPtr
-prepare_chunk_insert(void)
-{
-	StringInfoData sql;
-	Oid			types[W_NCOLS];
-	int			c;
-	SPIPlanPtr	plan;
-
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "INSERT INTO pg_temp.contactsync_work (rn, st, codes, msg, keyv");
-	for (c = 0; c < CSF_EXTERNAL_MEMBER_ID; c++)
-		appendStringInfo(&sql, ", %s", cs_fields[c].name);
-	appendStringInfoString(&sql, ", custom, cells, tid) SELECT u.c0, u.c1, pg_catalog.string_to_array(u.c2, ','), u.c3, u.c4");
-	for (c = 0; c < CSF_EXTERNAL_MEMBER_ID; c++)
-	{
-		int			w = W_FIELDS + c;
-
-		if (c == CSF_TAGS)
-			appendStringInfo(&sql, ", pg_catalog.string_to_array(u.c%d, ',')", w);
-		else if (c == CSF_BIRTHDAY)
-			appendStringInfo(&sql, ", u.c%d::pg_catalog.date", w);
-		else if (c == CSF_CONSENT_AT)
-			appendStringInfo(&sql, ", pg_catalog.timezone('UTC', u.c%d::pg_catalog.timestamp)", w);
-		else
-			appendStringInfo(&sql, ", u.c%d", w);
-	}
-	appendStringInfo(&sql, ", u.c%d::pg_catalog.jsonb, u.c%d::pg_catalog.jsonb, u.c%d::pg_catalog.tid FROM ROWS FROM (",
-					 W_CUSTOM, W_CELLS, W_TID);
-	for (c = 0; c < W_NCOLS; c++)
-	{
-		appendStringInfo(&sql, "%spg_catalog.unnest($%d)", c > 0 ? ", " : "", c + 1);
-		types[c] = (c == W_RN) ? INT4ARRAYOID : TEXTARRAYOID;
-	}
-	appendStringInfoString(&sql, ") AS u(");
-	for (c = 0; c < W_NCOLS; c++)
-		appendStringInfo(&sql, "%sc%d", c > 0 ? ", " : "", c);
-	appendStringInfoChar(&sql, ')');
-
-	plan = SPI_prepare(sql.data, W_NCOLS, types);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	return plan;
 }
 
 /*
@@ -712,7 +736,9 @@ cs_read_staging(CsImport *imp)
 	imp->key_hash_cap = 1024;
 	imp->nkey_hashes = 0;
 	imp->key_hashes = palloc(sizeof(uint64) * imp->key_hash_cap);
-	ch->plan = prepare_chunk_insert();
+	imp->work_relid = get_relname_relid("contactsync_work", LookupExplicitNamespace("pg_temp", false));
+	if (!OidIsValid(imp->work_relid))
+		elog(ERROR, "the import's work table is missing");
 	for (i = 0; i < imp->ncolumns; i++)
 	{
 		bool		varlena;
@@ -810,6 +836,7 @@ cs_read_staging(CsImport *imp)
 	if (bufs.waiting->n > 0)
 		process_buffer(imp, ch, bufs.waiting, rowcxt);
 	process_buffer(imp, ch, bufs.reading, rowcxt);
+	CommandCounterIncrement();	/* the statements after see the rows */
 	MemoryContextDelete(rowcxt);
 	MemoryContextDelete(bufs.reading->cxt);
 	MemoryContextDelete(bufs.waiting->cxt);
