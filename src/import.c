@@ -474,6 +474,7 @@ run_phases(CsImport *imp)
 	StringInfoData sql;
 	CsUnifyPending pending = {0};
 	int			f;
+	int64		nmatched_open = 0;	/* primary-key matching: matched rows still open */
 
 	if (!insert_all)
 	{
@@ -509,6 +510,7 @@ run_phases(CsImport *imp)
 		 * more get their ordered list (an ordered aggregate sorts per group).
 		 */
 		if (imp->key_field == ch->primary)
+		{
 			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
 								 "SELECT w.rn, ARRAY[c.id] AS cands "
 								 "FROM " WORK " w JOIN %s.contactsync_contact c "
@@ -516,6 +518,8 @@ run_phases(CsImport *imp)
 								 "WHERE w.st IS NULL",
 								 imp->schema),
 						2, t2, v2, NULL, SPI_OK_UTILITY);
+			nmatched_open = (int64) SPI_processed;
+		}
 		else
 		{
 			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
@@ -538,17 +542,23 @@ run_phases(CsImport *imp)
 		cs_progress(imp, "matching", imp->rows);
 
 		if (imp->on_ambiguous_error)
+		{
 			cs_spi_exec("UPDATE " WORK " w SET st = 'failed', codes = ARRAY['ambiguous_match'], "
 						"msg = pg_catalog.format('%s %s matches %s stored contacts (ids %s)', $1, w.keyv, "
 						"pg_catalog.cardinality(m.cands), pg_catalog.array_to_string(m.cands, ', ')) "
 						"FROM pg_temp.contactsync_match m WHERE m.rn = w.rn AND w.st IS NULL "
 						"AND pg_catalog.cardinality(m.cands) > 1",
 						1, t1, key1, NULL, SPI_OK_UPDATE);
+			nmatched_open -= (int64) SPI_processed;
+		}
 		if (strcmp(imp->mode, "insert_only") == 0)
+		{
 			cs_spi_exec("UPDATE " WORK " w SET st = 'skipped', codes = ARRAY['already_exists'], "
 						"msg = pg_catalog.format('contact %s already exists (insert_only)', m.cands[1]) "
 						"FROM pg_temp.contactsync_match m WHERE m.rn = w.rn AND w.st IS NULL",
 						0, NULL, NULL, NULL, SPI_OK_UPDATE);
+			nmatched_open -= (int64) SPI_processed;
+		}
 
 		/* Unmatched rows: update_only and customer_id skip them. */
 		if (strcmp(imp->mode, "update_only") == 0 || imp->key_field == CSF_CUSTOMER_ID)
@@ -576,19 +586,25 @@ run_phases(CsImport *imp)
 	 * When the key is the primary key (and rows are matched), matching has
 	 * already looked the primary key up in the store and the duplicate
 	 * check has failed or skipped every repeat: an unmatched row can only
-	 * lack it, and no join to the store is needed.  Otherwise a window
-	 * finds repeats and a join to the store finds primary keys that belong
-	 * to another contact.  The statement returns how many rows still
-	 * create.
+	 * lack it, and no join to the store is needed; the rows that create
+	 * are the open rows less the matched ones still open, so they are
+	 * counted without an anti-join.  Otherwise a window finds repeats and a
+	 * join to the store finds primary keys that belong to another contact.
+	 * The statement returns how many rows still create.
 	 */
 	if (imp->key_field == ch->primary && !insert_all)
+	{
+		Oid			t[1] = {INT8OID};
+		Datum		v[1] = {Int64GetDatum(nmatched_open)};
+
 		cs_spi_exec(psprintf("WITH x AS (UPDATE " WORK " w SET st = 'failed', codes = ARRAY['missing_required'], "
 							 "msg = 'a new %s contact needs %s' "
 							 "WHERE w.st IS NULL AND " UNMATCHED " AND w.%s IS NULL RETURNING 1) "
-							 "SELECT (SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED ") "
-							 "- (SELECT pg_catalog.count(*) FROM x)",
+							 "SELECT (SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL) "
+							 "- $1 - (SELECT pg_catalog.count(*) FROM x)",
 							 ch->name, pk, pk),
-					0, NULL, NULL, NULL, SPI_OK_SELECT);
+					1, t, v, NULL, SPI_OK_SELECT);
+	}
 	else
 		cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s) AS later "
 							 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED "), "
@@ -635,17 +651,17 @@ run_phases(CsImport *imp)
 							* (unify => false); a change of name, note, tags
 							* and the like cannot, and is no unification seed.
 							*/
-						   "m.changed AND ((m.old).unified_contact_id IS NULL OR "
+						   "m.changed AND (m.old_unified_contact_id IS NULL OR "
 						   "ROW(m.line_uid, m.email, m.phone, m.whatsapp_mobile, m.customer_id, m.unify_split) IS DISTINCT FROM "
-						   "ROW((m.old).line_uid, (m.old).email, (m.old).phone, (m.old).whatsapp_mobile, (m.old).customer_id, "
-						   "(m.old).unify_split)) AS regroup, "
-						   "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', (m.old).updated_at)");
+						   "ROW(m.old_line_uid, m.old_email, m.old_phone, m.old_whatsapp_mobile, m.old_customer_id, "
+						   "m.old_unify_split)) AS regroup, "
+						   "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', m.old_updated_at)");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
 	{
 		const char *n = merged_column(f);
 
-		appendStringInfo(&sql, " || CASE WHEN m.%s IS DISTINCT FROM (m.old).%s "
-						 "THEN pg_catalog.jsonb_build_object('%s', (m.old).%s) ELSE '{}'::jsonb END",
+		appendStringInfo(&sql, " || CASE WHEN m.%s IS DISTINCT FROM m.old_%s "
+						 "THEN pg_catalog.jsonb_build_object('%s', m.old_%s) ELSE '{}'::jsonb END",
 						 n, n, n, n);
 	}
 	appendStringInfoString(&sql, " END AS previous FROM (SELECT n.*, ROW(");
@@ -653,9 +669,16 @@ run_phases(CsImport *imp)
 		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
 	appendStringInfoString(&sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-		appendStringInfo(&sql, "(n.old).%s, ", cs_fields[f].name);
-	appendStringInfoString(&sql, "(n.old).custom, (n.old).platform_name, (n.old).unify_split) AS changed "
-						   "FROM (SELECT w.rn, c.id, c AS old");
+		appendStringInfo(&sql, "n.old_%s, ", cs_fields[f].name);
+	appendStringInfoString(&sql, "n.old_custom, n.old_platform_name, n.old_unify_split) AS changed "
+						   "FROM (SELECT w.rn, c.id, c.updated_at AS old_updated_at, "
+						   "c.unified_contact_id AS old_unified_contact_id");
+	/*
+	 * The stored values are read as columns: a whole-row reference would
+	 * form a copy of every matched contact, most of which do not change.
+	 */
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+		appendStringInfo(&sql, ", c.%s AS old_%s", merged_column(f), merged_column(f));
 	append_merge(&sql, imp, ", ", " AS ", "");
 	appendStringInfo(&sql, ", pg_catalog.array_remove(ARRAY["
 					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
@@ -777,11 +800,20 @@ run_phases(CsImport *imp)
 					 "CASE WHEN w.st IN ('failed', 'skipped') OR u.gone THEN %s END, "
 					 "u.previous "
 					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
-					 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
-					 "%s WHERE NOT %s "
+					 "%s %s WHERE NOT %s "
 					 "RETURNING status) ",
 					 imp->schema, imp->row_sets ? "contactsync_import_row_single" : "contactsync_import_row",
 					 lazy_cells_sql(imp),
+
+	/*
+	 * Outside a dry run with sets, a row of its own is failed or skipped,
+	 * or has a contactsync_upd row (an update with a warning, a warning
+	 * alone, a contact deleted meanwhile), whose contact is its match: no
+	 * pass over the match table.
+	 */
+					 imp->row_sets && !imp->dry_run ?
+					 "CROSS JOIN LATERAL (SELECT u.rn, ARRAY[u.id] AS cands) AS m" :
+					 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn",
 	/* with sets, a created row is never a row of its own outside a dry run */
 					 imp->row_sets ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
 					 psprintf("LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s", pk),
@@ -792,9 +824,7 @@ run_phases(CsImport *imp)
 						 "SELECT $1, $3, p.status, pg_catalog.min(p.rn), pg_catalog.array_agg(p.rn ORDER BY p.rn), "
 						 "pg_catalog.array_agg(p.id ORDER BY p.rn), "
 						 "pg_catalog.array_agg(p.previous ORDER BY p.rn) FILTER (WHERE p.status = 'updated') FROM ("
-						 "SELECT w.rn, 'created' AS status, i.id, NULL::pg_catalog.jsonb AS previous "
-						 "FROM " WORK " w JOIN ins i ON i.external_member_id = w.%s "
-						 "WHERE NOT $6 AND w.st IS NULL AND " UNMATCHED " "
+						 "%s "
 						 "UNION ALL SELECT w.rn, 'unchanged', m.cands[1], NULL FROM " WORK " w "
 						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
 						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn) "
@@ -802,7 +832,18 @@ run_phases(CsImport *imp)
 						 "WHERE NOT $6 AND " PLAIN_UPDATE
 						 ") AS p GROUP BY p.status, p.rn / 1000 "
 						 "RETURNING status, pg_catalog.cardinality(row_numbers) AS n) ",
-						 imp->schema, pk);
+						 imp->schema,
+		/*
+		 * The created rows: when unification drew their ids, every row of
+		 * contactsync_new was inserted with its id (no join back to what
+		 * the insert returns); otherwise the insert's ids, by primary key.
+		 */
+						 imp->unified ?
+						 "SELECT n.rn, 'created' AS status, n.id, NULL::pg_catalog.jsonb AS previous "
+						 "FROM pg_temp.contactsync_new n" :
+						 psprintf("SELECT w.rn, 'created' AS status, i.id, NULL::pg_catalog.jsonb AS previous "
+								  "FROM " WORK " w JOIN ins i ON i.external_member_id = w.%s "
+								  "WHERE NOT $6 AND w.st IS NULL AND " UNMATCHED, pk));
 	appendStringInfoString(&sql, "SELECT status, pg_catalog.count(*) FROM per_row GROUP BY status");
 	if (imp->row_sets)
 		appendStringInfoString(&sql, " UNION ALL SELECT status, pg_catalog.sum(n)::pg_catalog.int8 FROM sets GROUP BY status");
