@@ -63,7 +63,11 @@ $fn$;
 
 -- contactsync_failure_report and contactsync_export_view quoted the
 -- extension's schema a second time in the statement they build, so both
--- failed when the schema's name needs quoting ("Contact Sync", say).
+-- failed when the schema's name needs quoting ("Contact Sync", say).  The
+-- failure report of a re-imported failure file repeated its error column
+-- (a staging column named error is now replaced by the report's own), and
+-- the export view could not be made again with other columns (it is now
+-- dropped and created).
 CREATE OR REPLACE FUNCTION @extschema@.contactsync_failure_report(batch_id bigint)
 RETURNS text
 LANGUAGE plpgsql
@@ -91,10 +95,14 @@ BEGIN
       HINT = 'Read the rows from contactsync_import_failures, whose cells column holds every original cell.';
   END IF;
   view_name := 'contactsync_failures_' OPERATOR(pg_catalog.||) b.id;
+  -- A staging column named error (a failure report being re-imported) is
+  -- the previous report's error: this report's error takes its place, so
+  -- the file keeps its columns from one round to the next.
   SELECT pg_catalog.string_agg(
            pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
     INTO cols
-    FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o);
+    FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o)
+   WHERE pg_catalog.lower(c) OPERATOR(pg_catalog.<>) 'error';
   -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT %s r.message AS error '
@@ -134,9 +142,14 @@ BEGIN
            '' ORDER BY o), '')
     INTO cols FROM pg_catalog.unnest(present) WITH ORDINALITY AS u(f, o);
   view_name := 'contactsync_export_' OPERATOR(pg_catalog.||) scope;
+  -- Dropped and created, not replaced: another call (other fields, another
+  -- workspace, new values) may give the view other columns.
+  IF pg_catalog.to_regclass(pg_catalog.format('pg_temp.%I', view_name)) IS NOT NULL THEN
+    EXECUTE pg_catalog.format('DROP VIEW pg_temp.%I', view_name);
+  END IF;
   -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
-    'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
+    'CREATE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
     'e.phone, e.tags, e.customer_id, e.note, e.messaging_status, e.create_time, e.last_update_time%s '
     'FROM %s.contactsync_export(%L, %L::text[], %L) AS e',
     view_name, cols, '@extschema@', scope, custom_fields, workspace);
@@ -147,7 +160,9 @@ $fn$;
 -- contactsync_undo reads previous values that hold only the fields an
 -- import changed (imports of 0.2.0 store no others); a field missing from
 -- them keeps its value.  Batches imported by 0.1.0 hold every field and are
--- undone as before.
+-- undone as before.  The regrouping after an undo also takes in the members
+-- of the conflicts the undone contacts were in (a conflict an undone contact
+-- caused stayed listed).
 CREATE OR REPLACE FUNCTION @extschema@.contactsync_undo(batch_id bigint)
 RETURNS @extschema@.contactsync_undo_result
 LANGUAGE plpgsql
@@ -224,6 +239,19 @@ BEGIN
       ON o.workspace OPERATOR(pg_catalog.=) b.workspace
      AND (o.id OPERATOR(pg_catalog.=) c.id OR o.unified_contact_id OPERATOR(pg_catalog.=) c.unified_contact_id)
    WHERE NOT u.changed AND u.later_batch IS NULL;
+  -- And everyone in a conflict with them: a contact that linked two
+  -- customer_id groups was a person of its own, so the members of the
+  -- other groups in its conflict have other unified_contact_ids.
+  SELECT pg_catalog.array_agg(DISTINCT x.id) INTO touched
+    FROM (SELECT pg_catalog.unnest(touched) AS id
+          UNION ALL
+          SELECT m2.contact_id
+            FROM @extschema@.contactsync_conflict_member m1
+            JOIN @extschema@.contactsync_conflict_member m2
+              ON m2.workspace OPERATOR(pg_catalog.=) m1.workspace
+             AND m2.conflict_id OPERATOR(pg_catalog.=) m1.conflict_id
+           WHERE m1.workspace OPERATOR(pg_catalog.=) b.workspace
+             AND m1.contact_id OPERATOR(pg_catalog.=) ANY (touched)) AS x;
 
   DELETE FROM @extschema@.contactsync_contact c
    USING pg_temp.contactsync_undo_rows u

@@ -34,6 +34,7 @@
 #include "contactsync.h"
 #include "import.h"
 #include "unify.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(contactsync_import);
 
@@ -249,8 +250,64 @@ tags_union(CsImport *imp, const char *a, const char *b, const char *c)
 					a ? a : "", a ? " || " : "", b, c);
 }
 
+/*
+ * add_tags under the rules of a tags cell (SPEC §3): split on commas,
+ * trimmed, empty and NULL ones dropped, each exact tag once, in order.
+ * (Datum) 0 when none is left.
+ */
+static Datum
+clean_add_tags(Datum arr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	StringInfoData joined;
+	char	   *clean = NULL;
+	char	   *p;
+	List	   *tags = NIL;
+
+	deconstruct_array(DatumGetArrayTypeP(arr), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	initStringInfo(&joined);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+		{
+			if (joined.len > 0)
+				appendStringInfoChar(&joined, ',');
+			appendStringInfoString(&joined, TextDatumGetCString(elems[i]));
+		}
+	if (cs_validate(cs_channel_by_name("line"), CSV_TAGS, joined.data, joined.len, NULL, &clean) != NULL ||
+		clean == NULL || clean[0] == '\0')
+		return (Datum) 0;
+	/* clean is the tags joined by commas, none of them empty */
+	for (p = clean;;)
+	{
+		char	   *comma = strchr(p, ',');
+
+		if (comma != NULL)
+			*comma = '\0';
+		tags = lappend(tags, cstring_to_text(p));
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	elems = palloc(sizeof(Datum) * list_length(tags));
+	for (i = 0; i < list_length(tags); i++)
+		elems[i] = PointerGetDatum(list_nth(tags, i));
+	return PointerGetDatum(construct_array(elems, list_length(tags), TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 /* The statuses of result rows, in the order of CsImport.counts. */
 static const char *const cs_statuses[] = {"created", "updated", "unchanged", "skipped", "failed"};
+
+/*
+ * Rows whose key takes part in the duplicate check: open ones, and failed
+ * ones with a valid key (a file that has the key twice is flagged on every
+ * such row, SPEC §3; the last row wins even when it fails).  Skipped rows
+ * (an empty whatsapp status) are not imported and repeat nothing.
+ */
+#define IN_PLAY "w.keyv IS NOT NULL AND (w.st IS NULL OR w.st = 'failed')"
 
 /* Rows still open (no status) and without a stored match: they create. */
 #define UNMATCHED "NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_match m WHERE m.rn = w.rn)"
@@ -490,15 +547,17 @@ run_phases(CsImport *imp)
 		 * statement is not run.
 		 */
 		if (keys_may_repeat(imp))
-			cs_spi_exec("WITH k AS (SELECT keyv FROM " WORK " WHERE st IS NULL GROUP BY keyv HAVING pg_catalog.count(*) > 1), "
+			cs_spi_exec("WITH k AS (SELECT w.keyv FROM " WORK " w WHERE " IN_PLAY " GROUP BY w.keyv HAVING pg_catalog.count(*) > 1), "
 						"d AS (SELECT w.keyv, pg_catalog.array_agg(w.rn ORDER BY w.rn) AS rns, pg_catalog.max(w.rn) AS last "
-						"FROM " WORK " w JOIN k ON k.keyv = w.keyv WHERE w.st IS NULL GROUP BY w.keyv) "
+						"FROM " WORK " w JOIN k ON k.keyv = w.keyv WHERE " IN_PLAY " GROUP BY w.keyv) "
 						"UPDATE " WORK " w SET "
 						"st = CASE WHEN $1 THEN 'skipped' ELSE 'failed' END, "
-						"codes = CASE WHEN $1 THEN ARRAY['superseded'] ELSE ARRAY['duplicate_key_in_file'] END, "
+						"codes = CASE WHEN $1 THEN ARRAY['superseded'] "
+						"ELSE COALESCE(w.codes, '{}') || 'duplicate_key_in_file'::text END, "
 						"msg = CASE WHEN $1 THEN pg_catalog.format('superseded by row %s, which has the same %s %s', d.last, $2, w.keyv) "
-						"ELSE pg_catalog.format('%s %s appears more than once in the file (rows %s)', $2, w.keyv, pg_catalog.array_to_string(d.rns, ', ')) END "
-						"FROM d WHERE w.keyv = d.keyv AND w.st IS NULL AND (NOT $1 OR w.rn < d.last)",
+						"ELSE pg_catalog.concat_ws('; ', w.msg, pg_catalog.format('%s %s appears more than once in the file (rows %s)', "
+						"$2, w.keyv, pg_catalog.array_to_string(d.rns, ', '))) END "
+						"FROM d WHERE w.keyv = d.keyv AND " IN_PLAY " AND (NOT $1 OR (w.st IS NULL AND w.rn < d.last))",
 						2, t, v, NULL, SPI_OK_UPDATE);
 		cs_progress(imp, "duplicate check", imp->rows);
 
@@ -912,7 +971,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 	imp->timezone = text_arg(fcinfo, 7, "UTC");
 	imp->workspace = text_arg(fcinfo, 8, "default");
 	imp->platform_name = text_arg(fcinfo, 9, NULL);
-	imp->add_tags = PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10);
+	imp->add_tags = PG_ARGISNULL(10) ? (Datum) 0 : clean_add_tags(PG_GETARG_DATUM(10));
 	on_duplicate = text_arg(fcinfo, 11, "error");
 	on_ambiguous = text_arg(fcinfo, 12, "latest");
 	imp->customer_id_creates = bool_arg(fcinfo, 13, false);

@@ -500,7 +500,7 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 		put(ch, W_MSG, NULL);
 	}
 	put(ch, W_KEYV, values[imp->key_field]);
-	if (!skipped && codes.len == 0 && values[imp->key_field] != NULL)
+	if (!skipped && values[imp->key_field] != NULL)
 	{
 		uint64		h = hash_bytes_extended((const unsigned char *) values[imp->key_field],
 											strlen(values[imp->key_field]), 0);

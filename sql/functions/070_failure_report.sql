@@ -1,5 +1,6 @@
 -- The failure report of a batch as a temporary view with the staging
--- table's original columns, in order, plus error: ready for
+-- table's original columns, in order (but a column named error, which the
+-- report's own error replaces), plus error: ready for
 -- \copy (SELECT * FROM contactsync_failures_<id>) TO 'f.csv' CSV HEADER.
 CREATE FUNCTION @extschema@.contactsync_failure_report(batch_id bigint)
 RETURNS text
@@ -28,10 +29,14 @@ BEGIN
       HINT = 'Read the rows from contactsync_import_failures, whose cells column holds every original cell.';
   END IF;
   view_name := 'contactsync_failures_' OPERATOR(pg_catalog.||) b.id;
+  -- A staging column named error (a failure report being re-imported) is
+  -- the previous report's error: this report's error takes its place, so
+  -- the file keeps its columns from one round to the next.
   SELECT pg_catalog.string_agg(
            pg_catalog.format('r.cells OPERATOR(pg_catalog.->>) %L AS %I', c, c), ', ' ORDER BY o)
     INTO cols
-    FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o);
+    FROM pg_catalog.unnest(b.staging_columns) WITH ORDINALITY AS u(c, o)
+   WHERE pg_catalog.lower(c) OPERATOR(pg_catalog.<>) 'error';
   -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT %s r.message AS error '

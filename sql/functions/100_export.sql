@@ -106,9 +106,14 @@ BEGIN
            '' ORDER BY o), '')
     INTO cols FROM pg_catalog.unnest(present) WITH ORDINALITY AS u(f, o);
   view_name := 'contactsync_export_' OPERATOR(pg_catalog.||) scope;
+  -- Dropped and created, not replaced: another call (other fields, another
+  -- workspace, new values) may give the view other columns.
+  IF pg_catalog.to_regclass(pg_catalog.format('pg_temp.%I', view_name)) IS NOT NULL THEN
+    EXECUTE pg_catalog.format('DROP VIEW pg_temp.%I', view_name);
+  END IF;
   -- The schema literal below is a quoted identifier already: %s, not %I.
   EXECUTE pg_catalog.format(
-    'CREATE OR REPLACE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
+    'CREATE TEMPORARY VIEW %I AS SELECT e.platform_type, e.external_member_id, e.name, e.email, '
     'e.phone, e.tags, e.customer_id, e.note, e.messaging_status, e.create_time, e.last_update_time%s '
     'FROM %s.contactsync_export(%L, %L::text[], %L) AS e',
     view_name, cols, '@extschema@', scope, custom_fields, workspace);

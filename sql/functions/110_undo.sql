@@ -81,6 +81,19 @@ BEGIN
       ON o.workspace OPERATOR(pg_catalog.=) b.workspace
      AND (o.id OPERATOR(pg_catalog.=) c.id OR o.unified_contact_id OPERATOR(pg_catalog.=) c.unified_contact_id)
    WHERE NOT u.changed AND u.later_batch IS NULL;
+  -- And everyone in a conflict with them: a contact that linked two
+  -- customer_id groups was a person of its own, so the members of the
+  -- other groups in its conflict have other unified_contact_ids.
+  SELECT pg_catalog.array_agg(DISTINCT x.id) INTO touched
+    FROM (SELECT pg_catalog.unnest(touched) AS id
+          UNION ALL
+          SELECT m2.contact_id
+            FROM @extschema@.contactsync_conflict_member m1
+            JOIN @extschema@.contactsync_conflict_member m2
+              ON m2.workspace OPERATOR(pg_catalog.=) m1.workspace
+             AND m2.conflict_id OPERATOR(pg_catalog.=) m1.conflict_id
+           WHERE m1.workspace OPERATOR(pg_catalog.=) b.workspace
+             AND m1.contact_id OPERATOR(pg_catalog.=) ANY (touched)) AS x;
 
   DELETE FROM @extschema@.contactsync_contact c
    USING pg_temp.contactsync_undo_rows u

@@ -49,6 +49,12 @@ SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
 SELECT contactsync_export_view('not_reachable', ARRAY['points', 'level']);
 SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
  WHERE attrelid = 'contactsync_export_not_reachable'::regclass AND attnum > 0;
+-- Made again with other columns (other fields asked for), in the same
+-- session: the view is dropped and created, not replaced.
+SELECT contactsync_export_view('not_reachable', ARRAY['level']);
+SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
+ WHERE attrelid = 'contactsync_export_not_reachable'::regclass AND attnum > 0;
+SELECT contactsync_export_view('not_reachable', ARRAY['points', 'level']);
 -- CSV: commas, quotes and newlines in cells are quoted.
 COPY (SELECT platform_type, external_member_id, name, tags, note, cl_custom_level, cl_custom_points
         FROM contactsync_export_all WHERE platform_type = 'line' ORDER BY external_member_id)

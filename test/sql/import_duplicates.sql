@@ -20,6 +20,28 @@ INSERT INTO p VALUES ('0912-345-678', 'x'), ('+886 912 345 678', 'y'), ('０９�
 SELECT created, failed FROM contactsync_import('p', 'phone', channel => 'sms');
 SELECT row_number, codes FROM contactsync_import_results WHERE batch_id = 3 ORDER BY 1;
 
+-- A repeated key is flagged on every row that carries it, also on a row
+-- that fails for another reason (it keeps its own codes too), so no value of
+-- a file with the key twice is written.
+CREATE TEMP TABLE di (email text, messaging_status text, name text);
+INSERT INTO di VALUES ('dup@example.com', 'subscribed', 'first'), ('DUP@example.com', 'subscribd', 'second'),
+                      ('solo@example.com', 'subscribd', 'alone');
+SELECT created, failed FROM contactsync_import('di', 'email', workspace => 'dup_invalid');
+SELECT row_number, status, codes, message FROM contactsync_import_results
+ WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch) ORDER BY 1;
+-- With 'last', the last row wins even when it fails: the earlier row is
+-- superseded, not written.
+SELECT created, skipped, failed FROM contactsync_import('di', 'email', workspace => 'dup_invalid', on_duplicate => 'last');
+SELECT row_number, status, codes FROM contactsync_import_results
+ WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch) ORDER BY 1;
+SELECT count(*) AS stored FROM contactsync_contact WHERE workspace = 'dup_invalid';
+-- A skipped row (an empty whatsapp status) is not imported and repeats nothing.
+CREATE TEMP TABLE dw (whatsapp_mobile text, messaging_status text, name text);
+INSERT INTO dw VALUES ('+886 912 000 111', '', 'skipped'), ('0912000111', 'opted_in', 'kept');
+SELECT created, skipped, failed FROM contactsync_import('dw', 'whatsapp_mobile', workspace => 'dup_invalid');
+SELECT row_number, status, codes FROM contactsync_import_results
+ WHERE batch_id = (SELECT max(id) FROM contactsync_import_batch) ORDER BY 1;
+
 -- Several stored contacts share a key.
 CREATE TEMP TABLE l (line_uid text, customer_id text, phone text, name text);
 INSERT INTO l VALUES ('U' || repeat('1', 32), 'C1', '0912000001', 'older'),

@@ -36,6 +36,12 @@ SELECT customer_id, name, note, tags FROM contactsync_contact;
 -- Rule: tags_mode => 'replace' replaces tags; add_tags goes to every created or updated contact.
 SELECT updated FROM contactsync_import('s', 'line_uid', tags_mode => 'replace', add_tags => ARRAY['imported', 'silver']);
 SELECT tags FROM contactsync_contact;
+-- add_tags follows the tag rules of a cell: split on commas, trimmed, empty
+-- and NULL ones dropped, each tag once (here only 'crm' and 'q4' are new).
+SELECT updated FROM contactsync_import('s', 'line_uid', add_tags => ARRAY[' crm ', '', NULL, 'silver', 'crm', 'q4, ,silver']);
+SELECT tags FROM contactsync_contact;
+-- None left: nothing is added, and the row changes nothing.
+SELECT updated, unchanged FROM contactsync_import('s', 'line_uid', add_tags => ARRAY[' ', NULL, ',']);
 -- A blank tags cell with replace keeps the stored tags (blanks never overwrite).
 TRUNCATE s;
 INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, 'Anna', NULL, NULL, NULL, NULL, NULL);

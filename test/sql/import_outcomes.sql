@@ -39,7 +39,6 @@ UPDATE fixed SET line_uid = 'U00000000000000000000000000000004', phone = '091200
 UPDATE fixed SET line_uid = 'U00000000000000000000000000000005' WHERE customer_id = 'C5';
 SELECT created, updated, failed FROM contactsync_import('fixed', 'line_uid', on_duplicate => 'last');
 SELECT row_number, status, codes FROM contactsync_import_results WHERE batch_id = 2 ORDER BY 1;
-
 -- The batch records parameters, counts and timing.
 SELECT id, staging, staging_columns, channel, key, dry_run, rows, created, updated, unchanged, skipped, failed,
        params ->> 'mode' AS mode, finished_at >= started_at AS timed
@@ -104,4 +103,15 @@ BEGIN;
 SELECT created FROM contactsync_import('staging', 'line_uid');
 SELECT unchanged FROM contactsync_import('staging', 'line_uid');
 COMMIT;
+-- The failure file itself, re-imported with its error column (warned as an
+-- unknown column): the next report has the same columns, its own error in
+-- place of the old one, so the fix-and-re-import loop can go round again.
+CREATE TEMP TABLE again AS SELECT * FROM contactsync_failures_1;
+SELECT batch_id AS again_batch, failed FROM contactsync_import('again', 'line_uid', dry_run => true) \gset
+SELECT :failed AS failed, column_warnings FROM contactsync_import_batch WHERE id = :again_batch;
+SELECT contactsync_failure_report((SELECT max(id) FROM contactsync_import_batch)) AS report \gset
+SELECT string_agg(attname, ', ' ORDER BY attnum) AS report_columns FROM pg_attribute
+ WHERE attrelid = :'report'::regclass AND attnum > 0;
+SELECT count(*) AS rows_again, count(*) FILTER (WHERE error IS NOT NULL) AS with_error FROM :"report";
+
 RESET contactsync.default_region;

@@ -66,6 +66,23 @@ SELECT channel, unified_contact_id = (SELECT min(id) FROM contactsync_contact WH
 SELECT * FROM contactsync_undo((SELECT max(id) FROM contactsync_import_batch));
 SELECT channel, unified_contact_id = id AS own_person FROM contactsync_contact WHERE email = 'fay@example.com';
 
+-- Undoing the import of a contact that linked two customer_id groups (a
+-- bridge: SPEC §4's second conflict shape) clears the conflict: the members
+-- of the other groups are regrouped too, and the result equals a full run.
+CREATE TEMP TABLE bridge_line (line_uid text, email text, phone text, customer_id text);
+INSERT INTO bridge_line VALUES ('U' || repeat('b', 32), 'bridge@example.com', NULL, 'Q1'),
+                               ('U' || repeat('c', 32), NULL, '+886912121212', 'Q2');
+SELECT created, conflicts FROM contactsync_import('bridge_line', 'line_uid', workspace => 'undo_bridge');
+CREATE TEMP TABLE bridge_email (email text, messaging_status text, mobile text);
+INSERT INTO bridge_email VALUES ('bridge@example.com', 'subscribed', '+886912121212');
+SELECT batch_id AS bridge_batch, created, conflicts
+  FROM contactsync_import('bridge_email', 'email', workspace => 'undo_bridge') \gset
+SELECT count(*) AS in_conflict_before_undo FROM contactsync_conflicts WHERE workspace = 'undo_bridge';
+SELECT deleted FROM contactsync_undo(:bridge_batch);
+SELECT count(*) AS in_conflict_after_undo FROM contactsync_conflicts WHERE workspace = 'undo_bridge';
+SELECT count(*) AS conflict_export_rows FROM contactsync_export('conflict', NULL, 'undo_bridge');
+SELECT conflicts FROM contactsync_unify('undo_bridge');
+
 -- previous holds what the update changed (and updated_at), no other field:
 -- batch 2 changed Ann's name, email, tags, gender and custom value.
 SELECT row_number, ARRAY(SELECT pg_catalog.jsonb_object_keys(previous) ORDER BY 1) AS previous_keys
