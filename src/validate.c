@@ -258,7 +258,10 @@ cs_validate(const CsChannelDef *ch, CsValidatorId v, const char *s, int len,
 			*value = pnstrdup(s, len);
 			return NULL;
 		case CSV_TAGS:
+			/* A cell with no tag left (" , ,") is blank: it never overwrites. */
 			*value = clean_tags(s, len);
+			if ((*value)[0] == '\0')
+				*value = NULL;
 			return NULL;
 		case CSV_GENDER:
 			{

@@ -47,6 +47,10 @@ TRUNCATE s;
 INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, 'Anna', NULL, NULL, NULL, NULL, NULL);
 SELECT updated, unchanged FROM contactsync_import('s', 'line_uid', tags_mode => 'replace');
 SELECT tags FROM contactsync_contact;
+-- So does a cell of only commas and white space: no tag is left, so it is blank.
+UPDATE s SET tags = ' , ,';
+SELECT updated, unchanged FROM contactsync_import('s', 'line_uid', tags_mode => 'replace');
+SELECT tags FROM contactsync_contact;
 -- Tags are case-sensitive and de-duplicated exactly.
 TRUNCATE s;
 INSERT INTO s VALUES ('U' || repeat('1', 32), NULL, NULL, NULL, NULL, NULL, 'VIP, vip,  VIP , ', NULL);
