@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -714,6 +715,7 @@ cs_read_staging(CsImport *imp)
 				old;
 	Oid		   *outfuncs = palloc0(sizeof(Oid) * Max(imp->ncolumns, 1));
 	int			i;
+	int			guc_level;
 	Relation	rel;
 
 	ch->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync chunk",
@@ -747,6 +749,13 @@ cs_read_staging(CsImport *imp)
 		phone_col[i] = column_is_phone(imp, i);
 	}
 
+	/*
+	 * Typed staging columns are read through their output functions: a date
+	 * column gives YYYY-MM-DD whatever the session's DateStyle.
+	 */
+	guc_level = NewGUCNestLevel();
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	rel = relation_open(imp->relid, AccessShareLock);
 	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
 	{
@@ -831,6 +840,7 @@ cs_read_staging(CsImport *imp)
 		SPI_cursor_close(portal);
 	}
 	relation_close(rel, AccessShareLock);
+	AtEOXact_GUC(true, guc_level);
 	/* The rows waiting, then the last ones read (the chunk written even if empty). */
 	start_buffer(imp, bufs.reading);
 	if (bufs.waiting->n > 0)

@@ -28,7 +28,8 @@ INSERT INTO extra2 VALUES ('U' || repeat('1', 32), 'silver');
 SELECT updated FROM contactsync_import('extra2', 'line_uid');
 SELECT custom FROM contactsync_contact WHERE line_uid = 'U' || repeat('1', 32);
 
--- Any staging column type is read as text.
+-- Any staging column type is read as text: the date in ISO form whatever
+-- the session's DateStyle (pg_regress runs with Postgres, MDY).
 CREATE TEMP TABLE typed (line_uid varchar(40), customer_id integer, birthday date, name char(5), note jsonb, tags text[]);
 INSERT INTO typed VALUES ('U' || repeat('2', 32), 42, '2000-01-31', 'Al', '{"a": 1}', '{x,y}');
 SELECT created, failed FROM contactsync_import('typed', 'line_uid');

@@ -57,6 +57,18 @@ SELECT cardinality(column_warnings) AS warnings FROM contactsync_import_batch OR
 SELECT contactsync_failure_report((SELECT max(id) FROM contactsync_import_batch)) AS report \gset
 SELECT line_uid, c2, c1599, error FROM :report;
 
+-- Typed columns are read as text through their output functions, with
+-- DateStyle ISO whatever the session's: a date column imports under
+-- DateStyle 'SQL, DMY' (which would print 31/12/1999), and the session's
+-- setting is back afterwards.
+CREATE TABLE imp.typed (line_uid text, birthday date, name varchar(20));
+INSERT INTO imp.typed VALUES ('U' || repeat('9', 32), '1999-12-31', 'typed');
+SET datestyle = 'SQL, DMY';
+SELECT created, failed FROM contactsync_import('imp.typed', 'line_uid');
+SHOW datestyle;
+RESET datestyle;
+SELECT birthday, name FROM contactsync_contact WHERE line_uid = 'U' || repeat('9', 32);
+
 -- Every cell NULL: every row fails missing_key, nothing is created.
 CREATE TABLE imp.nulls (line_uid text, name text);
 INSERT INTO imp.nulls SELECT NULL, NULL FROM generate_series(1, 5);
