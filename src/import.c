@@ -839,44 +839,59 @@ run_phases(CsImport *imp)
 	 * contactsync_import_row for every row).  The statement
 	 * returns the number of rows of each status.
 	 */
-	appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.%s (workspace, batch_id, row_number, status, contact_id, "
-					 "codes, message, warnings, cells, previous) "
-					 "SELECT $1, $3, w.rn, "
-					 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN m.rn IS NULL THEN 'created' "
-					 "WHEN u.gone THEN 'skipped' WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
-					 "CASE WHEN w.st IS NULL THEN COALESCE(u.id, m.cands[1], i.id) END, CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
-					 "CASE WHEN w.st IS NOT NULL THEN w.msg "
-					 "WHEN u.gone THEN pg_catalog.format('contact %%s was deleted by another transaction during the import', u.id) "
-					 "WHEN m.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
-					 "ELSE pg_catalog.format('created contact %%s', i.id) END "
-					 "ELSE pg_catalog.concat_ws('; ', "
-					 "CASE WHEN NOT COALESCE(u.changed, false) THEN pg_catalog.format('contact %%s unchanged', m.cands[1]) "
-					 "WHEN $6 THEN pg_catalog.format('contact %%s would be updated (dry run)', u.id) "
-					 "ELSE pg_catalog.format('updated contact %%s', u.id) END, "
-					 "CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
-					 "CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) END, "
-					 "COALESCE(u.warnings, '{}'), "
-					 "CASE WHEN w.st IN ('failed', 'skipped') OR u.gone THEN %s END, "
-					 "u.previous "
-					 "FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
-					 "%s %s WHERE NOT %s "
-					 "RETURNING status) ",
-					 imp->schema, imp->row_sets ? "contactsync_import_row_single" : "contactsync_import_row",
-					 lazy_cells_sql(imp),
+	{
+		/* The result columns of a row of its own, from w, u, m and i. */
+		char	   *exprs = psprintf("$1, $3, w.rn, "
+									 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN m.rn IS NULL THEN 'created' "
+									 "WHEN u.gone THEN 'skipped' WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
+									 "CASE WHEN w.st IS NULL THEN COALESCE(u.id, m.cands[1], i.id) END, CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
+									 "CASE WHEN w.st IS NOT NULL THEN w.msg "
+									 "WHEN u.gone THEN pg_catalog.format('contact %%s was deleted by another transaction during the import', u.id) "
+									 "WHEN m.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
+									 "ELSE pg_catalog.format('created contact %%s', i.id) END "
+									 "ELSE pg_catalog.concat_ws('; ', "
+									 "CASE WHEN NOT COALESCE(u.changed, false) THEN pg_catalog.format('contact %%s unchanged', m.cands[1]) "
+									 "WHEN $6 THEN pg_catalog.format('contact %%s would be updated (dry run)', u.id) "
+									 "ELSE pg_catalog.format('updated contact %%s', u.id) END, "
+									 "CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
+									 "CASE WHEN 'status_not_reversed' = ANY (u.warnings) THEN 'an unsubscribed, bounced or reported email cannot be made subscribed by an import; the stored status was kept' END) END, "
+									 "COALESCE(u.warnings, '{}'), "
+									 "CASE WHEN w.st IN ('failed', 'skipped') OR u.gone THEN %s END, "
+									 "u.previous",
+									 lazy_cells_sql(imp));
 
-	/*
-	 * Outside a dry run with sets, a row of its own is failed or skipped,
-	 * or has a contactsync_upd row (an update with a warning, a warning
-	 * alone, a contact deleted meanwhile), whose contact is its match: no
-	 * pass over the match table.
-	 */
-					 imp->row_sets && !imp->dry_run ?
-					 "CROSS JOIN LATERAL (SELECT u.rn, ARRAY[u.id] AS cands) AS m" :
-					 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn",
-	/* with sets, a created row is never a row of its own outside a dry run */
-					 imp->row_sets ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
-					 psprintf("LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s", pk),
-					 imp->row_sets ? PLAIN_ROW : "false");
+		appendStringInfo(&sql, ", per_row AS (INSERT INTO %s.%s (workspace, batch_id, row_number, status, contact_id, "
+						 "codes, message, warnings, cells, previous) ",
+						 imp->schema, imp->row_sets ? "contactsync_import_row_single" : "contactsync_import_row");
+		if (imp->row_sets && !imp->dry_run)
+		{
+			/*
+			 * Outside a dry run with sets, a row of its own is failed or
+			 * skipped (no other table holds anything of it), or has a
+			 * contactsync_upd row that is not a plain update (a warning, a
+			 * contact deleted meanwhile), whose contact is its match: two
+			 * branches, neither passing over the match table, and the
+			 * update table read only for its few rows that are not plain.
+			 */
+			appendStringInfo(&sql, "SELECT %s FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON false "
+							 "CROSS JOIN LATERAL (SELECT u.rn, ARRAY[u.id] AS cands) AS m "
+							 "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i WHERE w.st IS NOT NULL "
+							 "UNION ALL SELECT %s FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
+							 "CROSS JOIN LATERAL (SELECT u.rn, ARRAY[u.id] AS cands) AS m "
+							 "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i "
+							 "WHERE w.st IS NULL AND NOT " PLAIN_UPDATE " ",
+							 exprs, exprs);
+		}
+		else
+			appendStringInfo(&sql, "SELECT %s FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON u.rn = w.rn "
+							 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn %s WHERE NOT %s ",
+							 exprs,
+			/* with sets, a created row is never a row of its own outside a dry run */
+							 imp->row_sets ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
+							 psprintf("LEFT JOIN ins i ON w.st IS NULL AND m.rn IS NULL AND i.external_member_id = w.%s", pk),
+							 imp->row_sets ? PLAIN_ROW : "false");
+		appendStringInfoString(&sql, "RETURNING status) ");
+	}
 	if (imp->row_sets)
 		appendStringInfo(&sql, ", sets AS (INSERT INTO %s.contactsync_import_row_set "
 						 "(workspace, batch_id, status, first_row, row_numbers, contact_ids, previous) "
