@@ -531,7 +531,8 @@ run_phases(CsImport *imp)
 	StringInfoData sql;
 	CsUnifyPending pending = {0};
 	int			f;
-	int64		nmatched_open = 0;	/* primary-key matching: matched rows still open */
+	int64		nmatched = 0;	/* rows matched */
+	int64		nmatched_open = 0;	/* of those, rows still open */
 
 	if (!insert_all)
 	{
@@ -588,6 +589,7 @@ run_phases(CsImport *imp)
 								 "WHERE w.st IS NULL GROUP BY w.rn",
 								 imp->schema, keycol),
 						2, t2, v2, NULL, SPI_OK_UTILITY);
+			nmatched_open = (int64) SPI_processed;
 			cs_spi_exec(psprintf("UPDATE pg_temp.contactsync_match m SET cands = a.cands "
 								 "FROM (SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
 								 "FROM pg_temp.contactsync_match m2 JOIN " WORK " w ON w.rn = m2.rn "
@@ -596,6 +598,7 @@ run_phases(CsImport *imp)
 								 imp->schema, keycol),
 						2, t2, v2, NULL, SPI_OK_UPDATE);
 		}
+		nmatched = nmatched_open;
 		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_match (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_spi_exec("ANALYZE pg_temp.contactsync_match", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_progress(imp, "matching", imp->rows);
@@ -899,9 +902,7 @@ run_phases(CsImport *imp)
 						 "pg_catalog.array_agg(p.id ORDER BY p.rn), "
 						 "pg_catalog.array_agg(p.previous ORDER BY p.rn) FILTER (WHERE p.status = 'updated') FROM ("
 						 "%s "
-						 "UNION ALL SELECT w.rn, 'unchanged', m.cands[1], NULL FROM " WORK " w "
-						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
-						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn) "
+						 "UNION ALL %s "
 						 "UNION ALL SELECT u.rn, 'updated', u.id, u.previous FROM pg_temp.contactsync_upd u "
 						 "WHERE NOT $6 AND " PLAIN_UPDATE
 						 ") AS p GROUP BY p.status, p.rn / 1000 "
@@ -917,7 +918,19 @@ run_phases(CsImport *imp)
 						 "FROM pg_temp.contactsync_new n" :
 						 psprintf("SELECT w.rn, 'created' AS status, i.id, NULL::pg_catalog.jsonb AS previous "
 								  "FROM " WORK " w JOIN ins i ON i.external_member_id = w.%s "
-								  "WHERE NOT $6 AND w.st IS NULL AND " UNMATCHED, pk));
+								  "WHERE NOT $6 AND w.st IS NULL AND " UNMATCHED, pk),
+
+		/*
+		 * The unchanged rows: matched, with no update row.  When no
+		 * statement after matching failed or skipped a matched row, every
+		 * match is still open and the work table is not read.
+		 */
+						 nmatched_open == nmatched ?
+						 "SELECT m.rn, 'unchanged', m.cands[1], NULL FROM pg_temp.contactsync_match m "
+						 "WHERE NOT $6 AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = m.rn)" :
+						 "SELECT w.rn, 'unchanged', m.cands[1], NULL FROM " WORK " w "
+						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
+						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn)");
 	appendStringInfoString(&sql, "SELECT status, pg_catalog.count(*) FROM per_row GROUP BY status");
 	if (imp->row_sets)
 		appendStringInfoString(&sql, " UNION ALL SELECT status, pg_catalog.sum(n)::pg_catalog.int8 FROM sets GROUP BY status");
