@@ -748,7 +748,7 @@ run_phases(CsImport *imp)
 					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
 					 "], NULL) AS warnings"
 					 " FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn"
-					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = m.cands[1]"
+					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 AND c.id = m.cands[1]"
 					 " WHERE w.st IS NULL) AS n OFFSET 0) AS m"
 					 " WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0",
 					 pk, pk, pk, imp->schema);
@@ -768,7 +768,7 @@ run_phases(CsImport *imp)
 			appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET updated_at = pg_catalog.now()", imp->schema);
 			append_merge(&sql, imp, ", ", "", " = ");
 			appendStringInfoString(&sql, " FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
-								   "WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
+								   "WHERE c.workspace = $1 AND c.channel = $2 AND c.id = u.id AND u.changed");
 			cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UPDATE);
 			updated = SPI_processed;
 
