@@ -496,6 +496,26 @@ cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 a
 		return false;
 
 	/*
+	 * A seed set larger than twice the whole store's estimated size (its
+	 * density at the last vacuum or analyze times its pages now, as the
+	 * planner estimates a table) covers any workspace in it: no count.
+	 * Without an estimate yet, or below that, the count decides.
+	 */
+	rc = SPI_execute(psprintf("SELECT CASE WHEN c.reltuples >= 0 AND c.relpages > 0 "
+							  "THEN c.reltuples::pg_catalog.float8 / c.relpages * (pg_catalog.pg_relation_size(c.oid) "
+							  "/ pg_catalog.current_setting('block_size')::pg_catalog.int8) END "
+							  "FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
+							  quote_literal_cstr(psprintf("%s.contactsync_contact", schema))), true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "store size estimate failed: %s", SPI_result_code_string(rc));
+	{
+		Datum		est = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull && (double) nseeds * SEEDS_COVER >= 2.0 * DatumGetFloat8(est))
+			return true;
+	}
+
+	/*
 	 * Count no further than the answer needs (SEEDS_COVER contacts a seed,
 	 * plus one): the cost follows the batch, not the size of the store.
 	 */
