@@ -114,4 +114,18 @@ SELECT string_agg(attname, ', ' ORDER BY attnum) AS report_columns FROM pg_attri
  WHERE attrelid = :'report'::regclass AND attnum > 0;
 SELECT count(*) AS rows_again, count(*) FILTER (WHERE error IS NOT NULL) AS with_error FROM :"report";
 
+-- An import that writes at least as many contacts as the store had at its
+-- last analyze (and 1,000 or more) analyzes the store, so the next import's
+-- joins are planned for the store's real size.
+-- (Statistics of this file's contacts first, as many rows as they and at
+-- least 1,000.)
+ANALYZE contactsync_contact;
+SELECT greatest(1000, reltuples::int) AS big_rows FROM pg_class WHERE oid = 'contactsync_contact'::regclass \gset
+CREATE TEMP TABLE big AS SELECT 'U' || md5(g::text) AS line_uid, 'n' || g AS name FROM generate_series(1, :big_rows) g;
+SELECT pg_stat_get_analyze_count('contactsync_contact'::regclass) AS analyzes_before \gset
+SELECT created = :big_rows AS all_created FROM contactsync_import('big', 'line_uid', workspace => 'statistics');
+SELECT pg_stat_get_analyze_count('contactsync_contact'::regclass) > :analyzes_before AS analyzed,
+       reltuples >= 2 * :big_rows AS counted
+  FROM pg_class WHERE oid = 'contactsync_contact'::regclass;
+
 RESET contactsync.default_region;
