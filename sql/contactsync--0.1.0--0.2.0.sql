@@ -385,3 +385,114 @@ CREATE OR REPLACE VIEW @extschema@.contactsync_import_failures AS
   SELECT r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings, r.workspace, r.cells
     FROM @extschema@.contactsync_import_row_single r
    WHERE r.status OPERATOR(pg_catalog.=) ANY (ARRAY['failed', 'skipped']);
+
+-- phone and whatsapp_mobile are one phone space: with only one of the two
+-- among a workspace's unify keys, both columns' values now link contacts
+-- (a LINE phone and a WhatsApp number were not linked), and
+-- contactsync_explain gives that key as the reason when neither is a key.
+CREATE OR REPLACE FUNCTION @extschema@.contactsync_explain(contact_id bigint)
+RETURNS SETOF @extschema@.contactsync_explanation
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  x @extschema@.contactsync_contact;
+  keys text[];
+BEGIN
+  SELECT * INTO x FROM @extschema@.contactsync_contact c
+   WHERE c.id OPERATOR(pg_catalog.=) contactsync_explain.contact_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'no_data_found',
+      MESSAGE = pg_catalog.format('contact %s does not exist', contactsync_explain.contact_id),
+      HINT = 'See contactsync_contact for contact ids.';
+  END IF;
+  SELECT s.unify_keys INTO keys FROM @extschema@.contactsync_settings s
+   WHERE s.workspace OPERATOR(pg_catalog.=) x.workspace;
+  keys := COALESCE(keys, ARRAY['email', 'phone', 'customer_id', 'line_uid', 'whatsapp_mobile', 'fb_id', 'ig_id']);
+
+  RETURN QUERY
+  WITH mine(k, field, v) AS (
+    VALUES ('email', 'email', x.email), ('phone', 'phone', x.phone),
+           ('phone', 'whatsapp_mobile', x.whatsapp_mobile), ('line_uid', 'line_uid', x.line_uid),
+           ('fb_id', 'fb_id', x.fb_id), ('ig_id', 'ig_id', x.ig_id),
+           ('customer_id', 'customer_id', x.customer_id)),
+  links AS (
+    SELECT DISTINCT ON (y.id, m.k, m.v) y.*, m.k AS via_k, m.v AS via_v, m.field AS via_field
+      FROM mine m
+      JOIN @extschema@.contactsync_contact y
+        ON y.workspace OPERATOR(pg_catalog.=) x.workspace
+       AND y.id OPERATOR(pg_catalog.<>) x.id
+       AND m.v IS NOT NULL
+       AND CASE m.k WHEN 'email' THEN y.email OPERATOR(pg_catalog.=) m.v
+                    WHEN 'phone' THEN (y.phone OPERATOR(pg_catalog.=) m.v OR y.whatsapp_mobile OPERATOR(pg_catalog.=) m.v)
+                    WHEN 'line_uid' THEN y.line_uid OPERATOR(pg_catalog.=) m.v
+                    WHEN 'fb_id' THEN y.fb_id OPERATOR(pg_catalog.=) m.v
+                    WHEN 'ig_id' THEN y.ig_id OPERATOR(pg_catalog.=) m.v
+                    ELSE y.customer_id OPERATOR(pg_catalog.=) m.v END
+     ORDER BY y.id, m.k, m.v)
+  SELECT x.id, l.id, l.via_k, l.via_v,
+         COALESCE(x.unified_contact_id OPERATOR(pg_catalog.=) l.unified_contact_id, false),
+         CASE
+           WHEN x.unify_split OR l.unify_split THEN
+             pg_catalog.format('not merged: contact %s is split out of unification',
+                               CASE WHEN x.unify_split THEN x.id ELSE l.id END)
+           -- phone and whatsapp_mobile are one phone space: either key brings both.
+           WHEN l.via_k OPERATOR(pg_catalog.<>) 'customer_id'
+                AND NOT CASE WHEN l.via_k OPERATOR(pg_catalog.=) 'phone'
+                             THEN keys OPERATOR(pg_catalog.&&) ARRAY['phone', 'whatsapp_mobile']
+                             ELSE l.via_field OPERATOR(pg_catalog.=) ANY (keys) END
+             THEN pg_catalog.format('%s is not a unify key of workspace %s',
+                                    CASE WHEN l.via_k OPERATOR(pg_catalog.=) 'phone'
+                                         THEN 'phone (or whatsapp_mobile)' ELSE l.via_field END, x.workspace)
+           WHEN x.unified_contact_id IS NULL OR l.unified_contact_id IS NULL THEN
+             'not unified yet: run contactsync_unify or import with unify => true'
+           WHEN l.via_k OPERATOR(pg_catalog.=) 'customer_id'
+                AND x.unified_contact_id OPERATOR(pg_catalog.=) l.unified_contact_id THEN
+             pg_catalog.format('same customer_id: one person (%s)', x.unified_contact_id)
+           WHEN x.unified_contact_id OPERATOR(pg_catalog.=) l.unified_contact_id THEN
+             pg_catalog.format('shared %s: one person (%s)', l.via_k, x.unified_contact_id)
+           WHEN x.customer_id IS NOT NULL AND l.customer_id IS NOT NULL
+                AND x.customer_id OPERATOR(pg_catalog.<>) l.customer_id THEN
+             pg_catalog.format('not merged: customer_ids %s and %s differ (conflict)', x.customer_id, l.customer_id)
+           WHEN EXISTS (SELECT 1 FROM @extschema@.contactsync_conflicts cf
+                         WHERE cf.workspace OPERATOR(pg_catalog.=) x.workspace
+                           AND cf.contact_id OPERATOR(pg_catalog.=) x.id) THEN
+             pg_catalog.format('not merged: the link would join customer_ids %s (conflict %s)',
+               (SELECT pg_catalog.array_to_string(cf.customer_ids, ', ') FROM @extschema@.contactsync_conflicts cf
+                 WHERE cf.workspace OPERATOR(pg_catalog.=) x.workspace AND cf.contact_id OPERATOR(pg_catalog.=) x.id
+                 ORDER BY cf.conflict_id LIMIT 1),
+               (SELECT cf.conflict_id FROM @extschema@.contactsync_conflicts cf
+                 WHERE cf.workspace OPERATOR(pg_catalog.=) x.workspace AND cf.contact_id OPERATOR(pg_catalog.=) x.id
+                 ORDER BY cf.conflict_id LIMIT 1))
+           WHEN EXISTS (SELECT 1 FROM @extschema@.contactsync_conflicts cf
+                         WHERE cf.workspace OPERATOR(pg_catalog.=) x.workspace
+                           AND cf.contact_id OPERATOR(pg_catalog.=) l.id) THEN
+             pg_catalog.format('not merged: contact %s is in a Customer-ID conflict', l.id)
+           ELSE 'not merged: the groups changed since the last unification'
+         END
+    FROM links l
+   ORDER BY l.id, l.via_k;
+END
+$fn$;
+
+-- contactsync_unified_profiles listed a member's phone or, without one, its
+-- WhatsApp number: it lists both.
+CREATE OR REPLACE VIEW @extschema@.contactsync_unified_profiles AS
+  SELECT c.workspace,
+         c.unified_contact_id,
+         pg_catalog.count(*) AS contacts,
+         pg_catalog.array_agg(c.id ORDER BY c.id) AS contact_ids,
+         pg_catalog.array_agg(DISTINCT c.channel) AS channels,
+         pg_catalog.array_agg(DISTINCT c.customer_id) FILTER (WHERE c.customer_id IS NOT NULL) AS customer_ids,
+         pg_catalog.array_agg(DISTINCT c.email) FILTER (WHERE c.email IS NOT NULL) AS emails,
+         -- the phone space: both columns of every member
+         (SELECT pg_catalog.array_agg(DISTINCT p.phone ORDER BY p.phone)
+            FROM pg_catalog.unnest(pg_catalog.array_agg(c.phone) OPERATOR(pg_catalog.||)
+                                   pg_catalog.array_agg(c.whatsapp_mobile)) AS p(phone)
+           WHERE p.phone IS NOT NULL) AS phones,
+         pg_catalog.array_agg(DISTINCT c.line_uid) FILTER (WHERE c.line_uid IS NOT NULL) AS line_uids,
+         pg_catalog.array_agg(DISTINCT c.name) FILTER (WHERE c.name IS NOT NULL) AS names
+    FROM @extschema@.contactsync_contact c
+   WHERE c.unified_contact_id IS NOT NULL
+   GROUP BY c.workspace, c.unified_contact_id;

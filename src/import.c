@@ -406,8 +406,11 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 		}
 		else if (f == CSF_EXTERNAL_MEMBER_ID + 2)
 		{
-			appendStringInfoString(&e, "c.unify_split AND w.email IS NULL AND w.phone IS NULL "
-								   "AND w.whatsapp_mobile IS NULL AND w.customer_id IS NULL AND w.line_uid IS NULL");
+			/* a row with a value of one of the workspace's unify keys */
+			appendStringInfo(&e, "c.unify_split AND w.customer_id IS NULL%s%s%s",
+							 imp->split_keys.email ? " AND w.email IS NULL" : "",
+							 imp->split_keys.phone ? " AND w.phone IS NULL AND w.whatsapp_mobile IS NULL" : "",
+							 imp->split_keys.line_uid ? " AND w.line_uid IS NULL" : "");
 		}
 		else
 		{
@@ -570,6 +573,9 @@ run_phases(CsImport *imp)
 	int			f;
 	int64		nmatched = 0;	/* rows matched */
 	int64		nmatched_open = 0;	/* of those, rows still open */
+
+	/* The unify keys whose value on a row clears a split (SPEC §4). */
+	imp->split_keys = cs_unify_keys(imp->schema, imp->workspace);
 
 	if (!insert_all)
 	{
@@ -1199,8 +1205,12 @@ contactsync_import(PG_FUNCTION_ARGS)
 	cs_progress(imp, "reading and validating", imp->rows);
 	run_phases(imp);
 
-	/* Unification of what the import created or changed, and its conflicts. */
-	if (imp->unify && !imp->dry_run)
+	/*
+	 * Unification of what the import created or changed, and the conflicts
+	 * those contacts are in (counted with unify => false too: an update can
+	 * touch a contact that is in a conflict already).
+	 */
+	if (!imp->dry_run)
 	{
 		Oid			t[2] = {TEXTOID, INT8OID};
 		Datum		v[2] = {CStringGetTextDatum(imp->workspace), Int64GetDatum(imp->batch_id)};
@@ -1228,9 +1238,10 @@ contactsync_import(PG_FUNCTION_ARGS)
 		/*
 		 * Seeds: the contacts created, and the updated ones whose change can
 		 * regroup them (contactsync_upd.regroup); a rename is no seed.
-		 * Nothing to do when unification ran before the creates.
+		 * Nothing to do when unification ran before the creates, or with
+		 * unify => false.
 		 */
-		if (!imp->unified)
+		if (imp->unify && !imp->unified)
 		{
 			cs_spi_exec(psprintf("SELECT pg_catalog.array_agg(s.id) FROM (%s "
 								 "UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup) AS s",
@@ -1276,7 +1287,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 									 touched, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
 			imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}
-		cs_progress(imp, imp->unified ? "conflict count" : "unification", imp->rows);
+		cs_progress(imp, imp->unify && !imp->unified ? "unification" : "conflict count", imp->rows);
 	}
 
 	/* The batch row, the summary. */

@@ -12,6 +12,7 @@
 #include "nodes/pg_list.h"
 
 #include "channel.h"
+#include "unify.h"
 
 /* A custom field of the workspace, as a staging column can name it. */
 typedef struct CsCustomField
@@ -84,6 +85,7 @@ typedef struct CsImport
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */
 	bool		tags_union;		/* contactsync_tags_union is installed (0.2.0) */
+	UnifyKeys	split_keys;		/* the workspace's unify keys (customer_id always) */
 	bool		row_sets;		/* contactsync_import_row_set exists (0.2.0) */
 	int64		counts[5];		/* rows by status: created, updated, unchanged, skipped, failed */
 	int64		batch_id;

@@ -298,7 +298,8 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 
 /*
  * Load every unify-key value shared by two or more contacts of the run (the
- * ids in $2).  phone and whatsapp_mobile are one phone space.
+ * ids in $2).  phone and whatsapp_mobile are one phone space: either key
+ * brings the values of both columns.
  */
 static Shared *
 load_shared(const char *schema, Datum *args, Oid *types, int nargs,
@@ -309,10 +310,12 @@ load_shared(const char *schema, Datum *args, Oid *types, int nargs,
 							   "CROSS JOIN LATERAL (VALUES ('email', c.email, 'email'), ('phone', c.phone, 'phone'), "
 							   "('phone', c.whatsapp_mobile, 'whatsapp_mobile'), ('line_uid', c.line_uid, 'line_uid'), "
 							   "('fb_id', c.fb_id, 'fb_id'), ('ig_id', c.ig_id, 'ig_id')) AS u(k, v, field) "
-							   "WHERE c.workspace = $1 AND c.id = ANY ($2) AND NOT c.unify_split AND u.v IS NOT NULL "
-							   "AND u.field = ANY (COALESCE((SELECT st.unify_keys FROM %s.contactsync_settings st "
+							   "CROSS JOIN LATERAL (SELECT COALESCE((SELECT st.unify_keys FROM %s.contactsync_settings st "
 							   "WHERE st.workspace = $1), ARRAY['email', 'phone', 'customer_id', 'line_uid', "
-							   "'whatsapp_mobile', 'fb_id', 'ig_id']))) AS s "
+							   "'whatsapp_mobile', 'fb_id', 'ig_id']) AS ks) AS ws "
+							   "WHERE c.workspace = $1 AND c.id = ANY ($2) AND NOT c.unify_split AND u.v IS NOT NULL "
+							   "AND CASE WHEN u.k = 'phone' THEN ws.ks && ARRAY['phone', 'whatsapp_mobile'] "
+							   "ELSE u.field = ANY (ws.ks) END) AS s "
 							   "GROUP BY s.k, s.v HAVING pg_catalog.count(*) > 1",
 							   schema, schema);
 	SharedRows	sr = {0};
@@ -584,6 +587,7 @@ typedef struct UcidWriter
 	const char *schema;
 	Datum		workspace;
 	SPIPlanPtr	plan;
+	MemoryContext cxt;			/* a chunk's arrays and jsonb, reset after it */
 	int			n;
 	int64		changed;
 	int64		ids[WRITE_CHUNK];
@@ -597,6 +601,7 @@ writer_flush(UcidWriter *w)
 	int			rc,
 				i;
 	StringInfoData pairs;
+	MemoryContext old;
 
 	if (w->n == 0)
 		return;
@@ -613,7 +618,15 @@ writer_flush(UcidWriter *w)
 		if (w->plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	}
-	/* {"id": person, ...}: ids are distinct within a chunk */
+	/*
+	 * {"id": person, ...}: ids are distinct within a chunk.  Parsing it
+	 * allocates a value tree about ten times its size (1.7 MB a chunk):
+	 * everything of the chunk lives in its own context, reset after it.
+	 */
+	if (w->cxt == NULL)
+		w->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify writer",
+									   ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(w->cxt);
 	initStringInfo(&pairs);
 	appendStringInfoChar(&pairs, '{');
 	for (i = 0; i < w->n; i++)
@@ -627,9 +640,8 @@ writer_flush(UcidWriter *w)
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "unification statement failed: %s", SPI_result_code_string(rc));
 	w->changed += SPI_processed;
-	pfree(DatumGetPointer(a[1]));
-	pfree(DatumGetPointer(a[2]));
-	pfree(pairs.data);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(w->cxt);
 	w->n = 0;
 }
 
@@ -649,6 +661,8 @@ writer_finish(UcidWriter *w)
 	writer_flush(w);
 	if (w->plan != NULL)
 		SPI_freeplan(w->plan);
+	if (w->cxt != NULL)
+		MemoryContextDelete(w->cxt);
 }
 
 static CsUnifyStats unify_run(const char *schema, const char *workspace, Datum seeds,

@@ -45,13 +45,30 @@ typedef struct CsUnifyPending
 extern CsUnifyStats cs_unify_with_pending(const char *schema, const char *workspace,
 										  CsUnifyPending *pending);
 
+/* An int8[] Datum of the n values (palloc'd in the current context). */
+extern Datum cs_int8_array(const int64 *v, int n);
+
 /*
  * Whether a run from nseeds seeds reads the whole workspace (the seeds are
  * a sixteenth of it or more; `adding` contacts are about to join it).
  */
-/* An int8[] Datum of the n values (palloc'd in the current context). */
-extern Datum cs_int8_array(const int64 *v, int n);
-
 extern bool cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 adding);
+
+/*
+ * The unify keys of a workspace, as flags by key name (customer_id groups
+ * always apply); phone and whatsapp_mobile are one phone space, both set
+ * when either is a key.
+ */
+typedef struct UnifyKeys
+{
+	bool		email,
+				phone,
+				whatsapp_mobile,
+				line_uid,
+				fb_id,
+				ig_id;
+} UnifyKeys;
+
+extern UnifyKeys cs_unify_keys(const char *schema, const char *workspace);
 
 #endif							/* CONTACTSYNC_UNIFY_H */

@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include "unify.h"
+
 /* The contacts of a run, sorted by id. */
 typedef struct Contacts
 {
@@ -46,18 +48,6 @@ extern void cs_unify_load_workspace(const char *schema, const char *workspace, S
 									const char *pending_sql, Contacts *c, SplitContacts *split,
 									Shared **shared, int *nshared);
 
-/* The unify keys of a workspace, as flags by key name. */
-typedef struct UnifyKeys
-{
-	bool		email,
-				phone,
-				whatsapp_mobile,
-				line_uid,
-				fb_id,
-				ig_id;
-} UnifyKeys;
-
-extern UnifyKeys cs_unify_keys(const char *schema, const char *workspace);
 
 /* Position of contact id in ids (ascending, n of them), or -1. */
 extern int	cs_find_id(const int64 *ids, int n, int64 id);

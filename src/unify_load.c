@@ -102,6 +102,9 @@ cs_unify_keys(const char *schema, const char *workspace)
 		else if (strcmp(s, "ig_id") == 0)
 			k.ig_id = true;
 	}
+	/* phone and whatsapp_mobile are one phone space: either key brings both */
+	if (k.phone || k.whatsapp_mobile)
+		k.phone = k.whatsapp_mobile = true;
 	return k;
 }
 

@@ -53,10 +53,14 @@ BEGIN
            WHEN x.unify_split OR l.unify_split THEN
              pg_catalog.format('not merged: contact %s is split out of unification',
                                CASE WHEN x.unify_split THEN x.id ELSE l.id END)
+           -- phone and whatsapp_mobile are one phone space: either key brings both.
            WHEN l.via_k OPERATOR(pg_catalog.<>) 'customer_id'
-                AND NOT (l.via_field OPERATOR(pg_catalog.=) ANY (keys)
-                         OR (l.via_k OPERATOR(pg_catalog.=) 'phone' AND l.via_k OPERATOR(pg_catalog.=) ANY (keys)))
-             THEN pg_catalog.format('%s is not a unify key of workspace %s', l.via_field, x.workspace)
+                AND NOT CASE WHEN l.via_k OPERATOR(pg_catalog.=) 'phone'
+                             THEN keys OPERATOR(pg_catalog.&&) ARRAY['phone', 'whatsapp_mobile']
+                             ELSE l.via_field OPERATOR(pg_catalog.=) ANY (keys) END
+             THEN pg_catalog.format('%s is not a unify key of workspace %s',
+                                    CASE WHEN l.via_k OPERATOR(pg_catalog.=) 'phone'
+                                         THEN 'phone (or whatsapp_mobile)' ELSE l.via_field END, x.workspace)
            WHEN x.unified_contact_id IS NULL OR l.unified_contact_id IS NULL THEN
              'not unified yet: run contactsync_unify or import with unify => true'
            WHEN l.via_k OPERATOR(pg_catalog.=) 'customer_id'

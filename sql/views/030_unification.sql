@@ -32,11 +32,14 @@ CREATE VIEW @extschema@.contactsync_unified_profiles AS
          pg_catalog.array_agg(DISTINCT c.channel) AS channels,
          pg_catalog.array_agg(DISTINCT c.customer_id) FILTER (WHERE c.customer_id IS NOT NULL) AS customer_ids,
          pg_catalog.array_agg(DISTINCT c.email) FILTER (WHERE c.email IS NOT NULL) AS emails,
-         pg_catalog.array_agg(DISTINCT p.phone) FILTER (WHERE p.phone IS NOT NULL) AS phones,
+         -- the phone space: both columns of every member
+         (SELECT pg_catalog.array_agg(DISTINCT p.phone ORDER BY p.phone)
+            FROM pg_catalog.unnest(pg_catalog.array_agg(c.phone) OPERATOR(pg_catalog.||)
+                                   pg_catalog.array_agg(c.whatsapp_mobile)) AS p(phone)
+           WHERE p.phone IS NOT NULL) AS phones,
          pg_catalog.array_agg(DISTINCT c.line_uid) FILTER (WHERE c.line_uid IS NOT NULL) AS line_uids,
          pg_catalog.array_agg(DISTINCT c.name) FILTER (WHERE c.name IS NOT NULL) AS names
     FROM @extschema@.contactsync_contact c
-    CROSS JOIN LATERAL (VALUES (COALESCE(c.phone, c.whatsapp_mobile))) AS p(phone)
    WHERE c.unified_contact_id IS NOT NULL
    GROUP BY c.workspace, c.unified_contact_id;
 COMMENT ON VIEW @extschema@.contactsync_unified_profiles IS

@@ -295,3 +295,62 @@ SELECT count(*) AS contacts, count(DISTINCT unified_contact_id) AS persons,
        count(*) FILTER (WHERE unified_contact_id IS DISTINCT FROM block_min) AS misnamed
   FROM (SELECT unified_contact_id, min(id) OVER (PARTITION BY name) AS block_min
           FROM contactsync_contact WHERE workspace = 'sorted') s;
+
+SET contactsync.default_region = 'TW';
+-- phone and whatsapp_mobile are one phone space: with only one of the two
+-- among the workspace's unify keys, a LINE contact's phone and a WhatsApp
+-- contact's number still link (SPEC §4), in an import's run and a full one.
+SELECT unify_keys FROM contactsync_configure('space', unify_keys => ARRAY['phone']);
+CREATE TEMP TABLE ps_line (line_uid text, phone text);
+INSERT INTO ps_line VALUES ('U' || md5('space-1'), '0912 345 001');
+CREATE TEMP TABLE ps_wa (whatsapp_mobile text, messaging_status text);
+INSERT INTO ps_wa VALUES ('+886912345001', 'opted_in');
+SELECT created FROM contactsync_import('ps_line', 'line_uid', workspace => 'space');
+SELECT created FROM contactsync_import('ps_wa', 'whatsapp_mobile', workspace => 'space');
+SELECT count(DISTINCT unified_contact_id) AS persons FROM contactsync_contact WHERE workspace = 'space';
+SELECT unified_contacts, merged_contacts FROM contactsync_unify('space');
+SELECT via_key, merged, reason FROM contactsync_explain((SELECT max(id) FROM contactsync_contact WHERE workspace = 'space'));
+-- The same with whatsapp_mobile as the only phone key.
+SELECT unify_keys FROM contactsync_configure('space', unify_keys => ARRAY['whatsapp_mobile']);
+SELECT count(DISTINCT unified_contact_id) AS persons FROM contactsync_contact WHERE workspace = 'space';
+-- With neither, explain names the phone space as the key that is missing.
+SELECT unify_keys FROM contactsync_configure('space', unify_keys => ARRAY['email']);
+SELECT count(DISTINCT unified_contact_id) AS persons FROM contactsync_contact WHERE workspace = 'space';
+SELECT via_key, merged, reason FROM contactsync_explain((SELECT max(id) FROM contactsync_contact WHERE workspace = 'space'));
+
+-- A split is cleared by an import row that carries a value of one of the
+-- workspace's unify keys (SPEC §4), not by any other value: with email as
+-- the only key, a row with a name and the line_uid key leaves it split.
+SELECT unify_keys FROM contactsync_configure('splitkeys', unify_keys => ARRAY['email']);
+CREATE TEMP TABLE sk (line_uid text, email text, name text);
+INSERT INTO sk VALUES ('U' || md5('sk-1'), 'sk@example.com', 'a'), ('U' || md5('sk-2'), 'sk@example.com', 'b');
+SELECT created FROM contactsync_import('sk', 'line_uid', workspace => 'splitkeys');
+SELECT contactsync_split(min(id)) > 0 AS split FROM contactsync_contact WHERE workspace = 'splitkeys';
+TRUNCATE sk;
+INSERT INTO sk VALUES ('U' || md5('sk-1'), NULL, 'renamed');
+SELECT updated FROM contactsync_import('sk', 'line_uid', workspace => 'splitkeys');
+SELECT name, unify_split, unified_contact_id = id AS own_person FROM contactsync_contact
+ WHERE workspace = 'splitkeys' ORDER BY id;
+-- With its email again (a unify-key value), the split clears and it rejoins.
+UPDATE sk SET email = 'sk@example.com';
+SELECT updated FROM contactsync_import('sk', 'line_uid', workspace => 'splitkeys');
+SELECT name, unify_split, count(*) OVER (PARTITION BY unified_contact_id) AS group_size FROM contactsync_contact
+ WHERE workspace = 'splitkeys' ORDER BY id;
+
+-- The summary's conflicts count the contacts in every conflict that the
+-- import's contacts are in, with unify => false too (an update can touch a
+-- contact already in a conflict).
+CREATE TEMP TABLE cf (line_uid text, email text, customer_id text, name text);
+INSERT INTO cf VALUES ('U' || md5('cf-1'), 'cf@example.com', 'C1', 'a'), ('U' || md5('cf-2'), 'cf@example.com', 'C2', 'b');
+SELECT conflicts FROM contactsync_import('cf', 'line_uid', workspace => 'nounify');
+TRUNCATE cf;
+INSERT INTO cf VALUES ('U' || md5('cf-1'), NULL, NULL, 'a2');
+SELECT updated, conflicts FROM contactsync_import('cf', 'line_uid', workspace => 'nounify', unify => false);
+
+-- The profile view lists the whole phone space of a person: a WhatsApp
+-- contact's number and its phone.
+CREATE TEMP TABLE pf (whatsapp_mobile text, messaging_status text, phone text);
+INSERT INTO pf VALUES ('+886912345004', 'opted_in', '+886912345005');
+SELECT created FROM contactsync_import('pf', 'whatsapp_mobile', workspace => 'profiles');
+SELECT contacts, phones FROM contactsync_unified_profiles WHERE workspace = 'profiles';
+RESET contactsync.default_region;
