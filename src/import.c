@@ -265,8 +265,6 @@ clean_add_tags(Datum arr)
 				i;
 	StringInfoData joined;
 	char	   *clean = NULL;
-	char	   *p;
-	List	   *tags = NIL;
 
 	deconstruct_array(DatumGetArrayTypeP(arr), TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &nulls, &n);
@@ -282,21 +280,7 @@ clean_add_tags(Datum arr)
 		clean == NULL || clean[0] == '\0')
 		return (Datum) 0;
 	/* clean is the tags joined by commas, none of them empty */
-	for (p = clean;;)
-	{
-		char	   *comma = strchr(p, ',');
-
-		if (comma != NULL)
-			*comma = '\0';
-		tags = lappend(tags, cstring_to_text(p));
-		if (comma == NULL)
-			break;
-		p = comma + 1;
-	}
-	elems = palloc(sizeof(Datum) * list_length(tags));
-	for (i = 0; i < list_length(tags); i++)
-		elems[i] = PointerGetDatum(list_nth(tags, i));
-	return PointerGetDatum(construct_array(elems, list_length(tags), TEXTOID, -1, false, TYPALIGN_INT));
+	return cs_split_commas(clean);
 }
 
 /* The statuses of result rows, in the order of CsImport.counts. */

@@ -106,4 +106,7 @@ extern void cs_workspace_lock(const char *workspace);
 extern void cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
 						const char *nulls, int expected);
 
+/* s split at every comma into a text[], as string_to_array(s, ',') does. */
+extern Datum cs_split_commas(const char *s);
+
 #endif							/* CONTACTSYNC_IMPORT_H */

@@ -294,8 +294,8 @@ validate_custom(const CsImport *imp, char type, const char *s, int len, StringIn
  * Split s at every comma into a text[], as string_to_array(s, ',') does
  * (an empty string gives an empty array).
  */
-static Datum
-split_commas(const char *s)
+Datum
+cs_split_commas(const char *s)
 {
 	int			n = 0,
 				i = 0;
@@ -340,7 +340,7 @@ put(Chunk *ch, int col, const char *s)
 	}
 	old = MemoryContextSwitchTo(ch->cxt);
 	if (col == W_CODES || col == W_FIELDS + CSF_TAGS)
-		d = split_commas(s);
+		d = cs_split_commas(s);
 	else if (col == W_FIELDS + CSF_BIRTHDAY)
 		d = DirectFunctionCall1(date_in, CStringGetDatum(s));
 	else if (col == W_FIELDS + CSF_CONSENT_AT)
