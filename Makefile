@@ -38,7 +38,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 # COPT (extra compiler flags: PGXS adds them to CFLAGS and LDFLAGS) applies
 # to the C++ file too, so a sanitizer build instruments all of it.
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter $(COPT)
-SHLIB_LINK = -lphonenumber -licui18n -licuuc -licudata -lstdc++
+SHLIB_LINK = -lphonenumber -lprotobuf -licui18n -licuuc -licudata -lstdc++
 
 # No LLVM bitcode: it needs clang at build time and buys nothing here.
 override with_llvm = no

@@ -28,6 +28,14 @@ extern "C"
 extern int	csp_normalize(const char *input, size_t len, const char *region,
 						  char *out, size_t outsize);
 
+/*
+ * The same without the fast path for numbers written with their country
+ * code: every input through the library's Parse.  For the tests that check
+ * the fast path against the library.
+ */
+extern int	csp_normalize_parse_only(const char *input, size_t len, const char *region,
+									 char *out, size_t outsize);
+
 /* One number of a batch: input and result (rc as csp_normalize returns). */
 #define CSP_OUT_SIZE 24
 typedef struct CspJob

@@ -220,6 +220,48 @@ void AddNumberForms(const PhoneNumberUtil& util, const PhoneNumber& number,
   }
 
   for (const std::string& form : national_forms) corpus->Add(form, "");
+
+  // Written with the country code and then something Parse may strip or
+  // keep: the region's national prefix, leading zeros, a digit that is the
+  // national prefix somewhere; with separators; and every case once with
+  // no region.  (The normaliser reads "+" and digits, and digits in a
+  // region, without Parse where it can tell what Parse would do: these are
+  // the edges of that fast path.)
+  std::string ndd;
+  util.GetNddPrefixForRegion(region.empty() ? "ZZ" : region, true, &ndd);
+  const std::vector<std::string> groups = DigitGroups(international);
+  for (const std::string& prefix : {ndd, std::string("0"), std::string("00"),
+                                    std::string("1"), std::string("8"),
+                                    std::string("9")}) {
+    if (prefix.empty()) continue;
+    corpus->Add("+" + cc + prefix + nsn, region);
+    corpus->Add("+" + cc + prefix + nsn, "");
+    corpus->Add("+" + cc + " " + prefix + " " + nsn, region);
+  }
+  // The national number in its region after the same prefixes, or after
+  // the calling code (no "+"), or with a digit dropped or added.
+  for (const std::string& prefix : {ndd, std::string("0"), std::string("00"),
+                                    std::string("1"), std::string("8"),
+                                    std::string("9"), cc}) {
+    if (prefix.empty() || region.empty()) continue;
+    corpus->Add(prefix + nsn, region);
+    corpus->Add(prefix + "-" + nsn, region);
+  }
+  if (!region.empty()) {
+    corpus->Add(nsn, region);
+    corpus->Add(nsn.substr(0, nsn.size() > 1 ? nsn.size() - 1 : 0), region);
+    corpus->Add(ndd + nsn + "0", region);
+  }
+  if (groups.size() >= 2) {
+    corpus->Add("+" + Join(groups, "-"), region);
+    corpus->Add("+" + Join(groups, "-"), "");
+    corpus->Add("+" + Join(groups, "--"), "");
+    corpus->Add("+" + Join(groups, " - "), "");
+  }
+  corpus->Add("+" + cc + nsn.substr(0, nsn.size() > 1 ? nsn.size() - 1 : 0), "");
+  corpus->Add("+" + cc + nsn + "0", "");
+  corpus->Add("++" + cc + nsn, "");
+  corpus->Add("+" + cc + nsn + " ", "");
 }
 
 // Add the deliberately damaged forms of `text` for `region`: the last digit
@@ -282,6 +324,16 @@ int main() {
     const auto it = idd_prefixes.find(region);
     AddRegion(util, region, it == idd_prefixes.end() ? "" : it->second,
               &corpus);
+  }
+
+  // The non-geographic calling codes (+800, +882, ...), with no region.
+  std::set<int> global_codes;
+  util.GetSupportedGlobalNetworkCallingCodes(&global_codes);
+  for (int code : global_codes) {
+    PhoneNumber number;
+    if (util.GetExampleNumberForNonGeoEntity(code, &number)) {
+      AddNumberForms(util, number, "", "", &corpus);
+    }
   }
 
   for (const auto& c : corpus.cases()) {

@@ -14,12 +14,16 @@
  *   first not 0), is valid again read in the same region and in none, and
  *   stays the same: a stored phone re-imports to the same key;
  * - phone_needs_region only when no region is given, and input longer
- *   than 250 octets after trimming is invalid unread.
+ *   than 250 octets after trimming is invalid unread;
+ * - the normaliser's fast path for "+" and digits gives what the library's
+ *   Parse gives (csp_normalize against csp_normalize_parse_only: the same
+ *   code, and the same E.164 when valid).
  */
 #include "postgres.h"
 
 #include "contactsync.h"
 #include "fuzz.h"
+#include "phone_lib.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -107,6 +111,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		region = NULL;
 
 	cs_trim_utf8(number, (int) nlen, &start, &end);
+	{
+		char		fast[CSP_OUT_SIZE],
+					parsed[CSP_OUT_SIZE];
+		int			rc_fast = csp_normalize(number + start, (size_t) (end - start), region,
+											fast, sizeof(fast));
+		int			rc_parsed = csp_normalize_parse_only(number + start, (size_t) (end - start),
+														 region, parsed, sizeof(parsed));
+
+		if (rc_fast != rc_parsed || (rc_fast == CSP_VALID && strcmp(fast, parsed) != 0))
+			cs_fuzz_fail("\"%.*s\" in region %s: %d %s with the fast path, %d %s through Parse",
+						 end - start, number + start, region ? region : "none",
+						 rc_fast, rc_fast == CSP_VALID ? fast : "",
+						 rc_parsed, rc_parsed == CSP_VALID ? parsed : "");
+	}
 	switch (cs_normalize_phone(number, (int) nlen, region, out))
 	{
 		case CS_PHONE_VALID:
