@@ -599,7 +599,7 @@ run_phases(CsImport *imp)
 		if (imp->key_field == ch->primary)
 		{
 			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
-								 "SELECT w.rn, ARRAY[c.id] AS cands "
+								 "SELECT w.rn, c.id, ARRAY[c.id] AS cands "
 								 "FROM " WORK " w JOIN %s.contactsync_contact c "
 								 "ON c.workspace = $1 AND c.channel = $2 AND c.external_member_id = w.keyv "
 								 "WHERE w.st IS NULL",
@@ -610,14 +610,14 @@ run_phases(CsImport *imp)
 		else
 		{
 			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
-								 "SELECT w.rn, ARRAY[pg_catalog.min(c.id)] AS cands, pg_catalog.count(*) AS n "
+								 "SELECT w.rn, pg_catalog.min(c.id) AS id, ARRAY[pg_catalog.min(c.id)] AS cands, pg_catalog.count(*) AS n "
 								 "FROM " WORK " w JOIN %s.contactsync_contact c "
 								 "ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
 								 "WHERE w.st IS NULL GROUP BY w.rn",
 								 imp->schema, keycol),
 						2, t2, v2, NULL, SPI_OK_UTILITY);
 			nmatched_open = (int64) SPI_processed;
-			cs_spi_exec(psprintf("UPDATE pg_temp.contactsync_match m SET cands = a.cands "
+			cs_spi_exec(psprintf("UPDATE pg_temp.contactsync_match m SET cands = a.cands, id = a.cands[1] "
 								 "FROM (SELECT w.rn, pg_catalog.array_agg(c.id ORDER BY c.created_at DESC, c.id DESC) AS cands "
 								 "FROM pg_temp.contactsync_match m2 JOIN " WORK " w ON w.rn = m2.rn "
 								 "JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2 AND c.%s = w.keyv "
@@ -667,7 +667,7 @@ run_phases(CsImport *imp)
 		}
 	}
 	else
-		cs_spi_exec("CREATE TEMP TABLE contactsync_match (rn int4 PRIMARY KEY, cands bigint[]) ON COMMIT DROP",
+		cs_spi_exec("CREATE TEMP TABLE contactsync_match (rn int4 PRIMARY KEY, id bigint, cands bigint[]) ON COMMIT DROP",
 					0, NULL, NULL, NULL, SPI_OK_UTILITY);
 
 	/*
@@ -774,9 +774,10 @@ run_phases(CsImport *imp)
 					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
 					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
 					 "], NULL) AS warnings"
-					 " FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn"
-					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = m.cands[1]"
-					 " WHERE w.st IS NULL) AS n OFFSET 0) AS m"
+					 " FROM (SELECT w.*, m.id AS matched FROM " WORK " w"
+					 " JOIN pg_temp.contactsync_match m ON m.rn = w.rn WHERE w.st IS NULL OFFSET 0) w"
+					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = w.matched"
+					 ") AS n OFFSET 0) AS m"
 					 " WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0",
 					 pk, pk, pk, imp->schema);
 	{
