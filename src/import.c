@@ -595,6 +595,9 @@ run_phases(CsImport *imp)
 		 * matches at most one contact and no aggregate is needed.  Other
 		 * keys: the candidates are counted first, and only rows with two or
 		 * more get their ordered list (an ordered aggregate sorts per group).
+		 * id is the contact the row updates (cands[1]), a column of its own
+		 * so that the planner has statistics for it: every later statement
+		 * reads it, not the array.
 		 */
 		if (imp->key_field == ch->primary)
 		{
@@ -643,7 +646,7 @@ run_phases(CsImport *imp)
 		if (strcmp(imp->mode, "insert_only") == 0)
 		{
 			cs_spi_exec("UPDATE " WORK " w SET st = 'skipped', codes = ARRAY['already_exists'], "
-						"msg = pg_catalog.format('contact %s already exists (insert_only)', m.cands[1]) "
+						"msg = pg_catalog.format('contact %s already exists (insert_only)', m.id) "
 						"FROM pg_temp.contactsync_match m WHERE m.rn = w.rn AND w.st IS NULL",
 						0, NULL, NULL, NULL, SPI_OK_UPDATE);
 			nmatched_open -= (int64) SPI_processed;
@@ -879,13 +882,13 @@ run_phases(CsImport *imp)
 		char	   *exprs = psprintf("$1, $3, w.rn, "
 									 "CASE WHEN w.st IS NOT NULL THEN w.st WHEN m.rn IS NULL THEN 'created' "
 									 "WHEN u.gone THEN 'skipped' WHEN u.changed THEN 'updated' ELSE 'unchanged' END, "
-									 "CASE WHEN w.st IS NULL THEN COALESCE(u.id, m.cands[1], i.id) END, CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
+									 "CASE WHEN w.st IS NULL THEN COALESCE(u.id, m.id, i.id) END, CASE WHEN u.gone THEN ARRAY['contact_deleted'] ELSE COALESCE(w.codes, '{}') END, "
 									 "CASE WHEN w.st IS NOT NULL THEN w.msg "
 									 "WHEN u.gone THEN pg_catalog.format('contact %%s was deleted by another transaction during the import', u.id) "
 									 "WHEN m.rn IS NULL THEN CASE WHEN i.id IS NULL THEN 'would be created (dry run)' "
 									 "ELSE pg_catalog.format('created contact %%s', i.id) END "
 									 "ELSE pg_catalog.concat_ws('; ', "
-									 "CASE WHEN NOT COALESCE(u.changed, false) THEN pg_catalog.format('contact %%s unchanged', m.cands[1]) "
+									 "CASE WHEN NOT COALESCE(u.changed, false) THEN pg_catalog.format('contact %%s unchanged', m.id) "
 									 "WHEN $6 THEN pg_catalog.format('contact %%s would be updated (dry run)', u.id) "
 									 "ELSE pg_catalog.format('updated contact %%s', u.id) END, "
 									 "CASE WHEN 'primary_key_not_updated' = ANY (u.warnings) THEN 'the channel primary key cannot change; the stored value was kept' END, "
@@ -909,10 +912,10 @@ run_phases(CsImport *imp)
 			 * update table read only for its few rows that are not plain.
 			 */
 			appendStringInfo(&sql, "SELECT %s FROM " WORK " w LEFT JOIN pg_temp.contactsync_upd u ON false "
-							 "CROSS JOIN LATERAL (SELECT u.rn, ARRAY[u.id] AS cands) AS m "
+							 "CROSS JOIN LATERAL (SELECT u.rn, u.id) AS m "
 							 "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i WHERE w.st IS NOT NULL "
 							 "UNION ALL SELECT %s FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
-							 "CROSS JOIN LATERAL (SELECT u.rn, ARRAY[u.id] AS cands) AS m "
+							 "CROSS JOIN LATERAL (SELECT u.rn, u.id) AS m "
 							 "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i "
 							 "WHERE w.st IS NULL AND NOT " PLAIN_UPDATE " ",
 							 exprs, exprs);
@@ -958,9 +961,9 @@ run_phases(CsImport *imp)
 		 * match is still open and the work table is not read.
 		 */
 						 nmatched_open == nmatched ?
-						 "SELECT m.rn, 'unchanged', m.cands[1], NULL FROM pg_temp.contactsync_match m "
+						 "SELECT m.rn, 'unchanged', m.id, NULL FROM pg_temp.contactsync_match m "
 						 "WHERE NOT $6 AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = m.rn)" :
-						 "SELECT w.rn, 'unchanged', m.cands[1], NULL FROM " WORK " w "
+						 "SELECT w.rn, 'unchanged', m.id, NULL FROM " WORK " w "
 						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
 						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn)");
 	appendStringInfoString(&sql, "SELECT status, pg_catalog.count(*) FROM per_row GROUP BY status");
