@@ -17,10 +17,18 @@
  * an import: one read in all); past that they are dropped and a
  * second read over the same snapshot supplies them, keeping only the
  * strings of shared values (no second read when no value occurs twice).
- * Memory: about 30 bytes per contact and 30 per identifier value at the
- * peak (the sort works in place, with a buffer of 1/64 of the values;
- * values that occur once keep nothing after it), plus the strings (all of
- * them within the budget, or only the shared ones).
+ * Kept strings lie end to end in one arena with their lengths only; after
+ * the check the arena is compacted in place to the strings of shared
+ * values.
+ *
+ * Memory at the peak, while the hashes are sorted and grouped: 20 bytes
+ * per contact (id, stored unified_contact_id, first occurrence) and 21 per
+ * identifier value (a 12-byte sort entry, its group, key and length; the
+ * sort works in place with a buffer of 1/64 of the values), plus the
+ * strings within the budget.  An occurrence's contact is not stored: the
+ * occurrences are in scan order, so it follows from the first occurrences.
+ * The contacts are sorted by id only after the check, once the sort
+ * entries are gone and the strings are only the shared ones.
  */
 #include "postgres.h"
 
@@ -131,13 +139,16 @@ typedef struct Collision
 	Rep			rep;
 } Collision;
 
-/* One identifier occurrence, for sorting by hash. */
+/*
+ * One identifier occurrence, for sorting by hash (12 bytes: packed).  The
+ * key is not part of the order: the hash is seeded with it, and two keys
+ * with one hash are told apart like any other two values with one hash.
+ */
 typedef struct Occ
 {
 	uint64		h;
 	int32		occ;
-	int32		key;
-} Occ;
+} pg_attribute_packed() Occ;
 
 typedef struct LoadState
 {
@@ -153,20 +164,19 @@ typedef struct LoadState
 	int64	   *ids;
 	int64	   *current;
 	int32	   *occ_start;		/* first occurrence of each contact; n + 1 entries */
-	/* occurrences */
+	/* occurrences, in scan order (so their contacts are found from occ_start) */
 	int			nocc,
 				occcap;
 	uint64	   *occ_hash;
 	uint8	   *occ_key;
-	int32	   *occ_owner;		/* scan index of the contact */
 	/* split contacts */
 	SplitContacts *split;
 	int			split_cap;
 
 
 	/* between the passes */
-	int32	   *vid;			/* per occurrence: its value */
-	uint8	   *multi;			/* per occurrence: its hash group has two or more */
+	int32	   *vid;			/* per occurrence: its value (below nmultigroups: a
+								 * hash group of two or more) */
 	Rep		   *reps;			/* per hash group of two or more (by vid): the first string seen */
 	int32	   *sorted_pos;		/* scan index -> position in id order */
 	int32	   *scan_of;		/* position in id order -> scan index */
@@ -174,14 +184,15 @@ typedef struct LoadState
 
 	/*
 	 * The first read keeps the strings too while they fit in the budget
-	 * (maintenance_work_mem); then no second read is needed.
+	 * (maintenance_work_mem); then no second read is needed.  They lie end
+	 * to end in the arena, each NUL-terminated, in occurrence order: an
+	 * occurrence's offset is the sum of the lengths before it.
 	 */
 	bool		keep;
 	Size		budget;
 	char	   *arena;
 	Size		arena_len,
 				arena_cap;
-	int64	   *occ_off;
 	int32	   *occ_len;
 	int64	   *sorted_ids;
 	int			ngroups;
@@ -234,15 +245,13 @@ drop_strings(LoadState *st)
 {
 	st->keep = false;
 	cs_free_if(st->arena);
-	cs_free_if(st->occ_off);
 	cs_free_if(st->occ_len);
 	st->arena = NULL;
-	st->occ_off = NULL;
 	st->occ_len = NULL;
 }
 
 static void
-add_occurrence(LoadState *st, uint64 h, int key, int owner, const char *s, int len)
+add_occurrence(LoadState *st, uint64 h, int key, const char *s, int len)
 {
 	if (st->nocc == st->occcap)
 	{
@@ -250,20 +259,22 @@ add_occurrence(LoadState *st, uint64 h, int key, int owner, const char *s, int l
 		st->occcap = st->occcap ? st->occcap + st->occcap / 2 : 4096;
 		st->occ_hash = resize(st->occ_hash, sizeof(uint64) * st->occcap);
 		st->occ_key = resize(st->occ_key, sizeof(uint8) * st->occcap);
-		st->occ_owner = resize(st->occ_owner, sizeof(int32) * st->occcap);
-		if (st->keep && (Size) st->occcap * 12 + st->arena_cap > st->budget)
+		if (st->keep && (Size) st->occcap * sizeof(int32) + st->arena_cap > st->budget)
 			drop_strings(st);
 		if (st->keep)
-		{
-			st->occ_off = resize(st->occ_off, sizeof(int64) * st->occcap);
 			st->occ_len = resize(st->occ_len, sizeof(int32) * st->occcap);
-		}
 	}
 	if (st->keep && st->arena_len + len + 1 > st->arena_cap)
 	{
-		Size		cap = Max(st->arena_cap * 2, st->arena_len + len + 1 + 1024 * 1024);
+		/*
+		 * By half too, with 1 MB to spare at least, but never past the
+		 * budget: near it, the growth is cut to what is left.
+		 */
+		Size		need = st->arena_len + len + 1 + 1024 * 1024;
+		Size		room = st->budget - Min(st->budget, (Size) st->occcap * sizeof(int32));
+		Size		cap = Min(Max(st->arena_cap + st->arena_cap / 2, need), room);
 
-		if (cap + (Size) st->occcap * 12 > st->budget)
+		if (cap < need)
 			drop_strings(st);
 		else
 		{
@@ -275,13 +286,11 @@ add_occurrence(LoadState *st, uint64 h, int key, int owner, const char *s, int l
 	{
 		memcpy(st->arena + st->arena_len, s, len);
 		st->arena[st->arena_len + len] = '\0';
-		st->occ_off[st->nocc] = st->arena_len;
 		st->occ_len[st->nocc] = len;
 		st->arena_len += len + 1;
 	}
 	st->occ_hash[st->nocc] = h;
 	st->occ_key[st->nocc] = (uint8) key;
-	st->occ_owner[st->nocc] = owner;
 	st->nocc++;
 }
 
@@ -326,8 +335,10 @@ rep_make(LoadState *st, int key, const char *s, int len)
 }
 
 /*
- * Pass 2: check one occurrence against its hash group's first string; a
- * different value moves to a value of its own.
+ * Check one occurrence against its hash group's first string; a different
+ * value moves to a value of its own.  Strings kept from the first read (s
+ * points into the arena) are not copied: the group refers to them, and the
+ * arena is compacted to those afterwards.
  */
 static void
 check_occurrence(LoadState *st, int occ, int key, const char *s, int len)
@@ -338,13 +349,19 @@ check_occurrence(LoadState *st, int occ, int key, const char *s, int len)
 	Collision  *e;
 	bool		found;
 
-	if (!st->multi[occ])
+	if (gid >= st->nmultigroups)
 		return;					/* a value of one occurrence joins nothing */
-	Assert(gid < st->nmultigroups);
 	r = &st->reps[gid];
 	if (r->bytes == NULL)
 	{
-		*r = rep_make(st, key, s, len);
+		if (st->keep)
+		{
+			r->key = (uint8) key;
+			r->len = len;
+			r->bytes = (char *) s;
+		}
+		else
+			*r = rep_make(st, key, s, len);
 		return;
 	}
 	if (rep_equal(r, key, s, len))
@@ -461,7 +478,7 @@ recv_row(TupleTableSlot *slot, DestReceiver *self)
 
 			if (cs_unify_hash_bits < 64)
 				h &= (UINT64CONST(1) << cs_unify_hash_bits) - 1;
-			add_occurrence(st, h, key, scan, s, len);
+			add_occurrence(st, h, key, s, len);
 		}
 		else
 		{
@@ -507,15 +524,15 @@ run_pass(LoadState *st, const char *sql, const char *workspace)
 		elog(ERROR, "workspace read failed: %s", SPI_result_code_string(rc));
 }
 
-/* The digit of a radix pass: a byte of the hash (7 = most significant), or the key (-1). */
+/* The digit of a radix pass: a byte of the hash (7 = most significant). */
 static inline int
 occ_digit(const Occ *o, int pass)
 {
-	return pass < 0 ? o->key : (int) ((o->h >> (8 * pass)) & 0xff);
+	return (int) ((o->h >> (8 * pass)) & 0xff);
 }
 
 /*
- * Stable LSD radix sort of a[0..n) by the key and hash bytes 0..top, with
+ * Stable LSD radix sort of a[0..n) by hash bytes 0..top, with
  * tmp (n entries) as the second buffer; a digit that is the same everywhere
  * is skipped.
  */
@@ -526,7 +543,7 @@ lsd_sort_occ(Occ *a, int n, int top, Occ *tmp)
 			   *dst = tmp;
 	int			pass;
 
-	for (pass = -1; pass <= top; pass++)
+	for (pass = 0; pass <= top; pass++)
 	{
 		int32		count[256] = {0};
 		int			i,
@@ -589,7 +606,7 @@ msd_sort_occ(Occ *a, int n, int pass, Occ *tmp, int tmpcap)
 		if (count[b] == n)
 		{
 			/* one bucket: this digit orders nothing */
-			if (pass >= 0)
+			if (pass > 0)
 				msd_sort_occ(a, n, pass - 1, tmp, tmpcap);
 			return;
 		}
@@ -618,8 +635,8 @@ msd_sort_occ(Occ *a, int n, int pass, Occ *tmp, int tmpcap)
 			a[next[b]++] = v;
 		}
 	}
-	if (pass < 0)
-		return;					/* the key is the last digit */
+	if (pass == 0)
+		return;					/* the last digit */
 	for (b = 0, sum = 0; b < 256; b++)
 	{
 		msd_sort_occ(a + sum, count[b], pass - 1, tmp, tmpcap);
@@ -628,11 +645,11 @@ msd_sort_occ(Occ *a, int n, int pass, Occ *tmp, int tmpcap)
 }
 
 /*
- * Sort occurrences by (hash, key), in linear time and nearly in place: an
+ * Sort occurrences by hash, in linear time and nearly in place: an
  * in-place partition on the most significant hash bytes until the buckets
  * fit a buffer of 1/64 of the entries (at least 64k), then LSD passes on
  * each bucket.  (A plain LSD sort needs a second array as large as the
- * first: 16 bytes an occurrence, 300 MB at 10,000,000 contacts.)
+ * first: 12 bytes an occurrence, 170 MB at 10,000,000 contacts.)
  */
 static void
 radix_sort_occ(Occ *a, int n)
@@ -644,16 +661,6 @@ radix_sort_occ(Occ *a, int n)
 	pfree(tmp);
 }
 
-static int
-cmp_occ(const void *a, const void *b)
-{
-	const Occ  *x = a,
-			   *y = b;
-
-	if (x->h != y->h)
-		return x->h < y->h ? -1 : 1;
-	return (x->key > y->key) - (x->key < y->key);
-}
 
 void
 cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
@@ -669,7 +676,8 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 	HASHCTL		ctl;
 	int64		nmulti = 0;		/* occurrences of values that occur twice or more */
 	int			i,
-				k;
+				k,
+				owner;
 
 	memset(&st, 0, sizeof(st));
 	memset(split, 0, sizeof(*split));
@@ -709,38 +717,22 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 	{
 		st.occ_hash = resize(st.occ_hash, sizeof(uint64) * st.nocc);
 		st.occ_key = resize(st.occ_key, sizeof(uint8) * st.nocc);
-		st.occ_owner = resize(st.occ_owner, sizeof(int32) * st.nocc);
+		if (st.keep)
+			st.occ_len = resize(st.occ_len, sizeof(int32) * st.nocc);
 	}
-
-	/* Contacts in id order. */
+	if (st.keep && st.arena_len > 0 && st.arena_len < st.arena_cap)
 	{
-		/* (ids are positive: the radix sort of hashes sorts them too) */
-		Occ		   *order = palloc_extended(sizeof(Occ) * Max(st.n, 1), MCXT_ALLOC_HUGE);
-
-		for (i = 0; i < st.n; i++)
-		{
-			order[i].h = (uint64) st.ids[i];
-			order[i].occ = i;
-			order[i].key = 0;
-		}
-		radix_sort_occ(order, st.n);
-		st.sorted_ids = palloc_extended(sizeof(int64) * Max(st.n, 1), MCXT_ALLOC_HUGE);
-		st.sorted_pos = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
-		st.scan_of = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
-		c->current = palloc_extended(sizeof(int64) * Max(st.n, 1), MCXT_ALLOC_HUGE);
-		for (i = 0; i < st.n; i++)
-		{
-			st.sorted_ids[i] = (int64) order[i].h;
-			st.scan_of[i] = order[i].occ;
-			st.sorted_pos[order[i].occ] = i;
-			c->current[i] = st.current[order[i].occ];
-		}
-		pfree(order);
-		cs_free_if(st.ids);
-		cs_free_if(st.current);
+		st.arena = resize(st.arena, st.arena_len);
+		st.arena_cap = st.arena_len;
 	}
 
-	/* Hash groups: equal hashes of one key, brought together by sorting. */
+	/*
+	 * Hash groups: equal hashes brought together by sorting.  This is the
+	 * peak of the load: 12-byte sort entries, each occurrence's group
+	 * number, key and string length, the strings, and the contacts in scan
+	 * order (sorted by id only afterwards, once the sort entries are gone
+	 * and the strings kept are only the shared ones).
+	 */
 	{
 		Occ		   *o = palloc_extended(sizeof(Occ) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
 		int			nsingle = 0,
@@ -751,12 +743,11 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 		{
 			o[i].h = st.occ_hash[i];
 			o[i].occ = i;
-			o[i].key = st.occ_key[i];
 		}
 		cs_free_if(st.occ_hash);
+		st.occ_hash = NULL;
 		radix_sort_occ(o, st.nocc);
 		st.vid = palloc_extended(sizeof(int32) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
-		st.multi = palloc_extended(sizeof(uint8) * Max(st.nocc, 1), MCXT_ALLOC_HUGE);
 
 		/*
 		 * Hash groups of two or more occurrences are numbered first (0 ..
@@ -767,7 +758,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 		{
 			int			end = i + 1;
 
-			while (end < st.nocc && cmp_occ(&o[end], &o[i]) == 0)
+			while (end < st.nocc && o[end].h == o[i].h)
 				end++;
 			if (end - i > 1)
 				st.nmultigroups++;
@@ -781,14 +772,11 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 			int			end = i + 1;
 			int32		g;
 
-			while (end < st.nocc && cmp_occ(&o[end], &o[i]) == 0)
+			while (end < st.nocc && o[end].h == o[i].h)
 				end++;
 			g = (end - i > 1) ? next_multi++ : next_single++;
 			for (k = i; k < end; k++)
-			{
 				st.vid[o[k].occ] = g;
-				st.multi[o[k].occ] = (end - i > 1);
-			}
 			if (end - i > 1)
 				nmulti += end - i;
 			i = end;
@@ -797,7 +785,7 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 		pfree(o);
 	}
 
-	/* Pass 2: strings of the values that share a hash, checked. */
+	/* The strings of the values that share a hash, checked. */
 	st.nvids = st.ngroups;
 	st.reps = palloc_extended(sizeof(Rep) * Max(st.nmultigroups, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	memset(&ctl, 0, sizeof(ctl));
@@ -807,22 +795,91 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 	st.collisions = hash_create("contactsync unify collisions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	if (st.keep)
 	{
-		for (i = 0; i < st.nocc; i++)
-			check_occurrence(&st, i, st.occ_key[i], st.arena + st.occ_off[i], st.occ_len[i]);
-		drop_strings(&st);
-	}
-	else if (nmulti > 0)
-	{
-		st.pass = 2;
-		st.next_scan = -1;
-		run_pass(&st, sql, workspace);
-	}
-	/* else no value occurs twice: there is nothing to check or join. */
-	PopActiveSnapshot();
+		Size		off = 0,
+					w = 0;
 
-	cs_free_if(st.multi);
-	pfree(st.scan_of);
-	st.multi = NULL;
+		for (i = 0; i < st.nocc; i++)
+		{
+			check_occurrence(&st, i, st.occ_key[i], st.arena + off, st.occ_len[i]);
+			off += st.occ_len[i] + 1;
+		}
+
+		/*
+		 * Keep only the strings the groups refer to: each group's first
+		 * occurrence, moved to the front in occurrence order (never ahead
+		 * of where it is read, so memmove is safe), then the arena cut to
+		 * size and the groups pointed at it again.
+		 */
+		for (i = 0, off = 0; i < st.nocc; i++)
+		{
+			int			len = st.occ_len[i];
+			int32		g = st.vid[i];
+
+			if (g < st.nmultigroups && st.reps[g].bytes == st.arena + off)
+			{
+				memmove(st.arena + w, st.arena + off, len + 1);
+				st.reps[g].bytes = (char *) (uintptr_t) w;
+				w += len + 1;
+			}
+			off += len + 1;
+		}
+		cs_free_if(st.occ_len);
+		st.occ_len = NULL;
+		if (st.arena)
+		{
+			st.arena = resize(st.arena, Max(w, 1));
+			for (i = 0; i < st.nmultigroups; i++)
+				st.reps[i].bytes = st.arena + (uintptr_t) st.reps[i].bytes;
+		}
+	}
+
+	/* Contacts in id order. */
+	{
+		/* (ids are positive: the radix sort of hashes sorts them too) */
+		Occ		   *order = palloc_extended(sizeof(Occ) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		bool		second_read = !st.keep && nmulti > 0;
+
+		for (i = 0; i < st.n; i++)
+		{
+			order[i].h = (uint64) st.ids[i];
+			order[i].occ = i;
+		}
+		cs_free_if(st.ids);
+		st.ids = NULL;
+		radix_sort_occ(order, st.n);
+		st.sorted_ids = palloc_extended(sizeof(int64) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		st.sorted_pos = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		if (second_read)
+			st.scan_of = palloc_extended(sizeof(int32) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		for (i = 0; i < st.n; i++)
+		{
+			st.sorted_ids[i] = (int64) order[i].h;
+			st.sorted_pos[order[i].occ] = i;
+			if (second_read)
+				st.scan_of[i] = order[i].occ;
+		}
+		pfree(order);
+		c->current = palloc_extended(sizeof(int64) * Max(st.n, 1), MCXT_ALLOC_HUGE);
+		for (i = 0; i < st.n; i++)
+			c->current[st.sorted_pos[i]] = st.current[i];
+		cs_free_if(st.current);
+		st.current = NULL;
+
+		/* The second read, when the strings were not kept. */
+		if (second_read)
+		{
+			st.pass = 2;
+			st.next_scan = -1;
+			run_pass(&st, sql, workspace);
+			pfree(st.scan_of);
+			st.scan_of = NULL;
+		}
+		/* else no value occurs twice: there is nothing to check or join. */
+	}
+	PopActiveSnapshot();
+	elog(DEBUG1, "unification read %d contacts and %d identifier values in %s: %d shared by two or more",
+		 st.n, st.nocc, st.keep ? "one read" : nmulti > 0 ? "two reads" : "one read (none shared)",
+		 st.nmultigroups + (st.nvids - st.ngroups));
 
 	/*
 	 * Members of each value that can join contacts, in contact (id) order
@@ -848,28 +905,33 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 					shared_cap = 0;
 
 #define SLOT_OF(v) ((v) < st.nmultigroups ? (v) : (v) >= st.ngroups ? st.nmultigroups + (v) - st.ngroups : -1)
-		for (i = 0; i < st.nocc; i++)
+		/* (occurrences are in scan order: owner follows them through occ_start) */
+		for (i = 0, owner = 0; i < st.nocc; i++)
 		{
 			int			slot = SLOT_OF(st.vid[i]);
 
+			while (st.occ_start[owner + 1] <= i)
+				owner++;
 			if (slot >= 0)
 			{
 				start[slot + 1]++;
 				vkey[slot] = st.occ_key[i];
 			}
 			else if (st.occ_key[i] == KEY_CUSTOMER_ID)
-				c->cid[st.sorted_pos[st.occ_owner[i]]] = c->ncid++;
+				c->cid[st.sorted_pos[owner]] = c->ncid++;
 		}
 		for (i = 0; i < nslots; i++)
 			start[i + 1] += start[i];
 		members = palloc_extended(sizeof(int32) * Max(start[nslots], 1), MCXT_ALLOC_HUGE);
 		/* Fill: start[s] moves to the end of slot s, then back one slot. */
-		for (i = 0; i < st.nocc; i++)
+		for (i = 0, owner = 0; i < st.nocc; i++)
 		{
 			int			slot = SLOT_OF(st.vid[i]);
 
+			while (st.occ_start[owner + 1] <= i)
+				owner++;
 			if (slot >= 0)
-				members[start[slot]++] = st.sorted_pos[st.occ_owner[i]];
+				members[start[slot]++] = st.sorted_pos[owner];
 		}
 #undef SLOT_OF
 		for (i = nslots; i > 0; i--)
@@ -877,10 +939,8 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 		start[0] = 0;
 		pfree(st.vid);
 		cs_free_if(st.occ_key);
-		cs_free_if(st.occ_owner);
 		st.vid = NULL;
 		st.occ_key = NULL;
-		st.occ_owner = NULL;
 
 		for (i = 0; i < nslots; i++)
 		{
