@@ -534,6 +534,86 @@ unify_before_creates(CsImport *imp, CsUnifyPending *pending)
 
 
 /*
+ * The merge of every matched contact, as a SELECT: whether the row changes
+ * it, its warnings, whether the change can move it to another person, and
+ * (when it changes) its previous values.  From the match table (rows that
+ * update or leave a contact unchanged, or warn), or, with in_match, as the
+ * match itself: every open row joined to the stored contact of its channel
+ * primary key, all matched rows kept (the match table's rn, id and cands
+ * with the merge's columns).
+ */
+static void
+append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
+{
+	const char *pk = cs_fields[imp->channel->primary].name;
+	int			f;
+
+	appendStringInfo(sql, "SELECT m.rn, m.id, %sm.warnings, m.changed, %s"
+					 /*
+					  * regroup: the change can move the contact to another
+					  * person (an identifier, customer_id or the split flag
+					  * changes), or it was never unified (unify => false); a
+					  * change of name, note, tags and the like cannot, and is
+					  * no unification seed.
+					  */
+					 "m.changed AND (m.old_unified_contact_id IS NULL OR "
+					 "ROW(m.line_uid, m.email, m.phone, m.whatsapp_mobile, m.customer_id, m.unify_split) IS DISTINCT FROM "
+					 "ROW(m.old_line_uid, m.old_email, m.old_phone, m.old_whatsapp_mobile, m.old_customer_id, "
+					 "m.old_unify_split)) AS regroup, "
+	/*
+	 * previous: the stored values of the fields the row changes (and
+	 * updated_at), so undo can put them back; fields the row leaves alone
+	 * are not copied.
+	 */
+					 "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', m.old_updated_at)",
+					 in_match ? "ARRAY[m.id] AS cands, " : "",
+					 in_match ? "" : "false AS gone, ");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+	{
+		const char *n = merged_column(f);
+
+		appendStringInfo(sql, " || CASE WHEN m.%s IS DISTINCT FROM m.old_%s "
+						 "THEN pg_catalog.jsonb_build_object('%s', m.old_%s) ELSE '{}'::jsonb END",
+						 n, n, n, n);
+	}
+	appendStringInfoString(sql, " END AS previous FROM (SELECT n.*, ROW(");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		appendStringInfo(sql, "n.%s, ", cs_fields[f].name);
+	appendStringInfoString(sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
+		appendStringInfo(sql, "n.old_%s, ", cs_fields[f].name);
+	appendStringInfoString(sql, "n.old_custom, n.old_platform_name, n.old_unify_split) AS changed "
+						   "FROM (SELECT w.rn, c.id, c.updated_at AS old_updated_at, "
+						   "c.unified_contact_id AS old_unified_contact_id");
+	/*
+	 * The stored values are read as columns: a whole-row reference would
+	 * form a copy of every matched contact, most of which do not change.
+	 */
+	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+		appendStringInfo(sql, ", c.%s AS old_%s", merged_column(f), merged_column(f));
+	append_merge(sql, imp, ", ", " AS ", "");
+	appendStringInfo(sql, ", pg_catalog.array_remove(ARRAY["
+					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
+					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
+					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
+					 "], NULL) AS warnings",
+					 pk, pk, pk);
+	if (in_match)
+		appendStringInfo(sql, " FROM (SELECT * FROM " WORK " w WHERE w.st IS NULL) w"
+						 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2"
+						 " AND c.external_member_id = w.keyv"
+						 ") AS n OFFSET 0) AS m",
+						 imp->schema);
+	else
+		appendStringInfo(sql, " FROM (SELECT w.*, m.id AS matched FROM " WORK " w"
+						 " JOIN pg_temp.contactsync_match m ON m.rn = w.rn WHERE w.st IS NULL OFFSET 0) w"
+						 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = w.matched"
+						 ") AS n OFFSET 0) AS m"
+						 " WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0",
+						 imp->schema);
+}
+
+/*
  * The set-based phases: duplicates, matching, classification, merge, and
  * one statement that creates contacts and records every row's outcome.
  * Each statement touches the work table once; the ones that set a status
@@ -557,6 +637,26 @@ run_phases(CsImport *imp)
 	int			f;
 	int64		nmatched = 0;	/* rows matched */
 	int64		nmatched_open = 0;	/* of those, rows still open */
+
+	/*
+	 * When the key is the channel primary key, a row matches at most one
+	 * contact, and every statement between matching and the merge (the
+	 * ambiguity check, the skips of unmatched rows, the classification)
+	 * leaves the matched rows open, except insert_only, which skips them:
+	 * then the merge is computed in the same pass as the match, with no
+	 * second join of the rows to the store.
+	 */
+	bool		merge_in_match = imp->key_field == ch->primary && !insert_all &&
+		strcmp(imp->mode, "insert_only") != 0;
+
+	/* The merge's parameters. */
+	Oid			mt[6] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTARRAYOID};
+	Datum		mv[6] = {v2[0], v2[1], BoolGetDatum(imp->overwrite), BoolGetDatum(imp->tags_replace),
+		imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
+	imp->add_tags};
+	char		mn[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
+
+	initStringInfo(&sql);
 
 	/* The unify keys whose value on a row clears a split (SPEC §4). */
 	imp->split_keys = cs_unify_keys(imp->schema, imp->workspace);
@@ -599,7 +699,15 @@ run_phases(CsImport *imp)
 		 * so that the planner has statistics for it: every later statement
 		 * reads it, not the array.
 		 */
-		if (imp->key_field == ch->primary)
+		if (merge_in_match)
+		{
+			resetStringInfo(&sql);
+			appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS ");
+			append_merge_select(&sql, imp, true);
+			cs_spi_exec(sql.data, 6, mt, mv, mn, SPI_OK_UTILITY);
+			nmatched_open = (int64) SPI_processed;
+		}
+		else if (imp->key_field == ch->primary)
 		{
 			cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_match ON COMMIT DROP AS "
 								 "SELECT w.rn, c.id, ARRAY[c.id] AS cands "
@@ -630,7 +738,7 @@ run_phases(CsImport *imp)
 		}
 		nmatched = nmatched_open;
 		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_match (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
-		cs_spi_exec("ANALYZE pg_temp.contactsync_match", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+		cs_spi_exec("ANALYZE pg_temp.contactsync_match (rn, id)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_progress(imp, "matching", imp->rows);
 
 		if (imp->on_ambiguous_error)
@@ -728,71 +836,25 @@ run_phases(CsImport *imp)
 	 * the newest version, so a concurrent change to another field (a note,
 	 * a tag) is kept, not overwritten with a stale value.
 	 */
-	initStringInfo(&sql);
-	/*
-	 * previous: the stored values of the fields the row changes (and
-	 * updated_at), so undo can put them back; fields the row leaves alone
-	 * are not copied.
-	 */
-	appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
-						   "SELECT m.rn, m.id, m.warnings, m.changed, false AS gone, "
-						   /*
-							* regroup: the change can move the contact to
-							* another person (an identifier, customer_id or
-							* the split flag changes), or it was never unified
-							* (unify => false); a change of name, note, tags
-							* and the like cannot, and is no unification seed.
-							*/
-						   "m.changed AND (m.old_unified_contact_id IS NULL OR "
-						   "ROW(m.line_uid, m.email, m.phone, m.whatsapp_mobile, m.customer_id, m.unify_split) IS DISTINCT FROM "
-						   "ROW(m.old_line_uid, m.old_email, m.old_phone, m.old_whatsapp_mobile, m.old_customer_id, "
-						   "m.old_unify_split)) AS regroup, "
-						   "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', m.old_updated_at)");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+	resetStringInfo(&sql);
+	if (merge_in_match)
+		appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
+							   "SELECT m.rn, m.id, m.warnings, m.changed, false AS gone, m.regroup, m.previous "
+							   "FROM pg_temp.contactsync_match m "
+							   "WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0");
+	else
 	{
-		const char *n = merged_column(f);
-
-		appendStringInfo(&sql, " || CASE WHEN m.%s IS DISTINCT FROM m.old_%s "
-						 "THEN pg_catalog.jsonb_build_object('%s', m.old_%s) ELSE '{}'::jsonb END",
-						 n, n, n, n);
+		appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS ");
+		append_merge_select(&sql, imp, false);
 	}
-	appendStringInfoString(&sql, " END AS previous FROM (SELECT n.*, ROW(");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-		appendStringInfo(&sql, "n.%s, ", cs_fields[f].name);
-	appendStringInfoString(&sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-		appendStringInfo(&sql, "n.old_%s, ", cs_fields[f].name);
-	appendStringInfoString(&sql, "n.old_custom, n.old_platform_name, n.old_unify_split) AS changed "
-						   "FROM (SELECT w.rn, c.id, c.updated_at AS old_updated_at, "
-						   "c.unified_contact_id AS old_unified_contact_id");
-	/*
-	 * The stored values are read as columns: a whole-row reference would
-	 * form a copy of every matched contact, most of which do not change.
-	 */
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
-		appendStringInfo(&sql, ", c.%s AS old_%s", merged_column(f), merged_column(f));
-	append_merge(&sql, imp, ", ", " AS ", "");
-	appendStringInfo(&sql, ", pg_catalog.array_remove(ARRAY["
-					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
-					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
-					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
-					 "], NULL) AS warnings"
-					 " FROM (SELECT w.*, m.id AS matched FROM " WORK " w"
-					 " JOIN pg_temp.contactsync_match m ON m.rn = w.rn WHERE w.st IS NULL OFFSET 0) w"
-					 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = w.matched"
-					 ") AS n OFFSET 0) AS m"
-					 " WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0",
-					 pk, pk, pk, imp->schema);
 	{
-		Oid			t[6] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTARRAYOID};
-		Datum		v[6] = {v2[0], v2[1], BoolGetDatum(imp->overwrite), BoolGetDatum(imp->tags_replace),
-			imp->platform_name ? CStringGetTextDatum(imp->platform_name) : (Datum) 0,
-		imp->add_tags};
-		char		n[7] = {' ', ' ', ' ', ' ', imp->platform_name ? ' ' : 'n', imp->add_tags ? ' ' : 'n', 0};
 		uint64		updated;
 		int64		nchanged;
 
-		cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UTILITY);
+		if (merge_in_match)
+			cs_spi_exec(sql.data, 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+		else
+			cs_spi_exec(sql.data, 6, mt, mv, mn, SPI_OK_UTILITY);
 		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_upd (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		/* No UPDATE (and no plan for one) when no contact changes. */
 		nchanged = imp->dry_run ? 0 :
@@ -804,7 +866,7 @@ run_phases(CsImport *imp)
 			append_merge(&sql, imp, ", ", "", " = ");
 			appendStringInfoString(&sql, " FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
 								   "WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
-			cs_spi_exec(sql.data, 6, t, v, n, SPI_OK_UPDATE);
+			cs_spi_exec(sql.data, 6, mt, mv, mn, SPI_OK_UPDATE);
 			updated = SPI_processed;
 
 			/*
