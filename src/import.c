@@ -1204,6 +1204,19 @@ contactsync_import(PG_FUNCTION_ARGS)
 				 errhint("Add a column named %s (or one of its aliases), or choose another key.",
 						 cs_fields[imp->key_field].name)));
 
+	/*
+	 * A whatsapp row with an empty status is skipped, so a whatsapp file
+	 * without the status column would import nothing: the source platforms
+	 * refuse such a file, and so does the import.
+	 */
+	if (imp->channel->skip_empty_status && imp->field_column[CSF_MESSAGING_STATUS] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("staging table %s has no messaging_status column", imp->display_name),
+				 errdetail("A %s import must include the status: a row with an empty status is skipped, so without the column no row would import.",
+						   imp->channel->name),
+				 errhint("Add a column named messaging_status (or status) with a status on every row.")));
+
 	/* Region: the argument, else the workspace's, else the setting. */
 	if (imp->region == NULL)
 	{

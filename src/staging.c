@@ -18,6 +18,7 @@
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -139,9 +140,38 @@ cs_map_columns(CsImport *imp)
 }
 
 /*
+ * The characters with the Unicode White_Space property, as a string of the
+ * database encoding for btrim(): every cell is trimmed of them (SPEC §3).
+ * Outside UTF-8 only the ASCII ones.
+ */
+static Datum
+white_space_set(void)
+{
+	static const pg_wchar ws[] = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680,
+		0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
+	0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < lengthof(ws); i++)
+	{
+		unsigned char utf8[8];
+
+		if (ws[i] >= 0x80 && GetDatabaseEncoding() != PG_UTF8)
+			continue;
+		memset(utf8, 0, sizeof(utf8));
+		unicode_to_utf8(ws[i], utf8);
+		appendStringInfoString(&buf, (char *) utf8);
+	}
+	return CStringGetTextDatum(buf.data);
+}
+
+/*
  * cs_infer_channel — SPEC §3: the channel named by every non-empty
- * platform_type cell; else whatsapp_mobile → whatsapp; line_uid → line;
- * email + messaging_status → email; else line.
+ * platform_type cell (trimmed of Unicode white space, as every cell is);
+ * else whatsapp_mobile → whatsapp; line_uid → line; email +
+ * messaging_status → email; else line.
  */
 const CsChannelDef *
 cs_infer_channel(CsImport *imp)
@@ -151,11 +181,13 @@ cs_infer_channel(CsImport *imp)
 		CsColumn   *col = &imp->columns[imp->platform_type_column];
 		char	   *sql;
 		int			rc;
+		Oid			t[1] = {TEXTOID};
+		Datum		v[1] = {white_space_set()};
 
-		sql = psprintf("SELECT DISTINCT pg_catalog.lower(pg_catalog.btrim(%s::pg_catalog.text)) "
-					   "FROM %s WHERE pg_catalog.btrim(%s::pg_catalog.text) <> '' LIMIT 2",
+		sql = psprintf("SELECT DISTINCT pg_catalog.lower(pg_catalog.btrim(%s::pg_catalog.text, $1)) "
+					   "FROM %s WHERE pg_catalog.btrim(%s::pg_catalog.text, $1) <> '' LIMIT 2",
 					   quote_identifier(col->name), imp->relname, quote_identifier(col->name));
-		rc = SPI_execute(sql, true, 0);
+		rc = SPI_execute_with_args(sql, 1, t, v, NULL, true, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 		if (SPI_processed == 1)
@@ -454,8 +486,7 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 		/* An invalid value already has its code. */
 		if (invalid[i])
 			continue;
-		if (i == (int) imp->key_field)
-			continue;			/* reported as missing_key below */
+		/* (a required field that is also the key has missing_key as well) */
 		add_error(&codes, &msg, "missing_required",
 				  psprintf("%s is required on %s contacts", cs_fields[i].name, chan->name));
 	}

@@ -40,6 +40,18 @@ CREATE TEMP TABLE export_like (platform_type text, external_member_id text, name
 INSERT INTO export_like VALUES ('line', 'U' || repeat('2', 32), 'Alan');
 SELECT channel, updated FROM contactsync_import('export_like', 'line_uid');
 SELECT name FROM contactsync_contact WHERE line_uid = 'U' || repeat('2', 32);
+-- platform_type cells are trimmed of Unicode white space like every cell
+-- (SPEC §3): a cell of white space alone (a tab, U+3000) is blank, and
+-- 'sms' followed by U+3000 names sms, so the file below is an sms import
+-- (its phone column is the key) and not the line default.
+CREATE TEMP TABLE export_ws (platform_type text, phone text, messaging_status text);
+INSERT INTO export_ws VALUES ('sms', '+886911111111', 'opted_in'), (E'\t', '+886911111112', 'opted_in'),
+  (U&'\3000', '+886911111113', 'opted_in'), (U&'SMS\3000', '+886911111114', 'opted_in');
+SELECT channel, created, failed FROM contactsync_import('export_ws', 'phone', dry_run => true);
+-- A whatsapp file needs its status column only under one of its names.
+CREATE TEMP TABLE wa_alias (whatsapp_mobile text, "Status" text);
+INSERT INTO wa_alias VALUES ('+886912345678', 'opted_in');
+SELECT channel, created FROM contactsync_import('wa_alias', 'phone', dry_run => true);
 -- ... and read-only otherwise.
 CREATE TEMP TABLE both_ids (line_uid text, external_member_id text, name text);
 INSERT INTO both_ids VALUES ('U' || repeat('2', 32), 'U' || repeat('9', 32), 'Alan B');

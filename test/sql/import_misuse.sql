@@ -25,6 +25,13 @@ SELECT * FROM contactsync_import('s', 'whatsapp_mobile', channel => 'line');
 -- Key column missing.
 SELECT * FROM contactsync_import('s', 'customer_id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- A whatsapp file without a status column (messaging_status, or its alias
+-- status): an empty status skips a row, so the file could import nothing;
+-- the source platforms refuse it, and so does the import.
+CREATE TEMP TABLE wa_nostatus (whatsapp_mobile text, name text);
+INSERT INTO wa_nostatus VALUES ('+886912345678', 'a');
+SELECT * FROM contactsync_import('wa_nostatus', 'phone');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- Unknown channel, mode, tags_mode; invalid region; empty workspace.
 SELECT * FROM contactsync_import('s', 'line_uid', channel => 'telegram');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
