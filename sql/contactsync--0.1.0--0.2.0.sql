@@ -360,6 +360,22 @@ COMMENT ON TABLE @extschema@.contactsync_import_row_set IS
 COMMENT ON COLUMN @extschema@.contactsync_import_row_set.previous IS
   'For updated rows, in row order: the values the update changed, as they were before it (and updated_at), as in contactsync_import_row.previous.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contactsync_import_row_set', '');
+-- Each set's arrays are kilobytes (a previous value per update: tens of
+-- them), so they are compressed when stored; lz4 compresses them several
+-- times faster than the default pglz (an import of 400,000 rows spends 0.2
+-- to 0.8 s less writing its sets).  Servers built without lz4 keep pglz.
+DO $lz4$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_settings
+              WHERE name OPERATOR(pg_catalog.=) 'default_toast_compression'
+                AND 'lz4' OPERATOR(pg_catalog.=) ANY (enumvals)) THEN
+    ALTER TABLE @extschema@.contactsync_import_row_set
+      ALTER COLUMN row_numbers SET COMPRESSION lz4,
+      ALTER COLUMN contact_ids SET COMPRESSION lz4,
+      ALTER COLUMN previous SET COMPRESSION lz4;
+  END IF;
+END
+$lz4$;
 
 CREATE VIEW @extschema@.contactsync_import_row AS
   SELECT r.workspace, r.batch_id, r.row_number, r.status, r.contact_id, r.codes, r.message, r.warnings,

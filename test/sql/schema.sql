@@ -112,3 +112,12 @@ DROP SCHEMA elsewhere;
 
 DELETE FROM contactsync_contact;
 DELETE FROM contactsync_settings;
+
+-- The result sets' arrays are compressed with lz4 where the server has it
+-- (it does here: Debian's PostgreSQL is built with lz4), pglz otherwise.
+SELECT a.attname, a.attcompression = 'l' AS lz4
+  FROM pg_attribute a
+ WHERE a.attrelid = 'contactsync_import_row_set'::regclass
+   AND a.attname IN ('row_numbers', 'contact_ids', 'previous')
+   AND EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))
+ ORDER BY a.attnum;
