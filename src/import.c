@@ -283,6 +283,15 @@ clean_add_tags(Datum arr)
 	return cs_split_commas(clean);
 }
 
+/*
+ * The match table gets an index on the row number below this many rows,
+ * for the nested loops of small imports; above it every statement joins it
+ * by hashing, and building the index costs more than it saves.  (The merge
+ * table keeps its index at every size: the UPDATE of large merges measured
+ * slower without it.)
+ */
+#define TEMP_INDEX_MAX_ROWS 50000
+
 /* The statuses of result rows, in the order of CsImport.counts. */
 static const char *const cs_statuses[] = {"created", "updated", "unchanged", "skipped", "failed"};
 
@@ -737,7 +746,8 @@ run_phases(CsImport *imp)
 						2, t2, v2, NULL, SPI_OK_UPDATE);
 		}
 		nmatched = nmatched_open;
-		cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_match (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+		if (nmatched < TEMP_INDEX_MAX_ROWS)
+			cs_spi_exec("CREATE UNIQUE INDEX ON pg_temp.contactsync_match (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_spi_exec("ANALYZE pg_temp.contactsync_match (rn, id)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_progress(imp, "matching", imp->rows);
 
