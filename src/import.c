@@ -365,6 +365,23 @@ merged_column(int f)
 }
 
 /*
+ * Whether the row can change merged field f.  A field the staging table
+ * has no column for is NULL on every row, and a blank cell never
+ * overwrites: its merged value is the stored one (tags still take
+ * add_tags, and platform_name the argument when it is given).  Such fields
+ * are left out of the comparison, the previous values and the UPDATE.
+ */
+static bool
+merge_field_present(const CsImport *imp, int f)
+{
+	if (f < CSF_EXTERNAL_MEMBER_ID)
+		return imp->field_column[f] >= 0 || (f == CSF_TAGS && imp->add_tags != (Datum) 0);
+	if (f == CSF_EXTERNAL_MEMBER_ID + 1)
+		return imp->platform_name != NULL;
+	return true;				/* custom, unify_split */
+}
+
+/*
  * The merge rules of SPEC §3 as SQL, one expression per stored field, from
  * the row (w) and the stored contact (c): blanks never overwrite; with
  * overwrite off ($3) only empty fields are filled; tags merge or, with
@@ -387,6 +404,13 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 		const char *n = merged_column(f);
 
 		resetStringInfo(&e);
+		if (!merge_field_present(imp, f))
+		{
+			/* the stored value: nothing to set, a column to select */
+			if (!*eq)
+				appendStringInfo(sql, "%sc.%s%s%s", sep, n, as, n);
+			continue;
+		}
 		if (f == CSF_EXTERNAL_MEMBER_ID)
 		{
 			appendStringInfoString(&e, "CASE WHEN w.custom IS NULL THEN c.custom WHEN $3 THEN c.custom || w.custom "
@@ -555,6 +579,7 @@ static void
 append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 {
 	const char *pk = cs_fields[imp->channel->primary].name;
+	const char *sep;
 	int			f;
 
 	appendStringInfo(sql, "SELECT m.rn, m.id, %sm.warnings, m.changed, %s"
@@ -581,17 +606,28 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 	{
 		const char *n = merged_column(f);
 
+		if (!merge_field_present(imp, f))
+			continue;
 		appendStringInfo(sql, " || CASE WHEN m.%s IS DISTINCT FROM m.old_%s "
 						 "THEN pg_catalog.jsonb_build_object('%s', m.old_%s) ELSE '{}'::jsonb END",
 						 n, n, n, n);
 	}
+	/* changed: any field the row can change differs (custom and unify_split are always compared) */
 	appendStringInfoString(sql, " END AS previous FROM (SELECT n.*, ROW(");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-		appendStringInfo(sql, "n.%s, ", cs_fields[f].name);
-	appendStringInfoString(sql, "n.custom, n.platform_name, n.unify_split) IS DISTINCT FROM ROW(");
-	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID; f++)
-		appendStringInfo(sql, "n.old_%s, ", cs_fields[f].name);
-	appendStringInfoString(sql, "n.old_custom, n.old_platform_name, n.old_unify_split) AS changed "
+	for (f = 0, sep = ""; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+		if (merge_field_present(imp, f))
+		{
+			appendStringInfo(sql, "%sn.%s", sep, merged_column(f));
+			sep = ", ";
+		}
+	appendStringInfoString(sql, ") IS DISTINCT FROM ROW(");
+	for (f = 0, sep = ""; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
+		if (merge_field_present(imp, f))
+		{
+			appendStringInfo(sql, "%sn.old_%s", sep, merged_column(f));
+			sep = ", ";
+		}
+	appendStringInfoString(sql, ") AS changed "
 						   "FROM (SELECT w.rn, c.id, c.updated_at AS old_updated_at, "
 						   "c.unified_contact_id AS old_unified_contact_id");
 	/*
