@@ -140,28 +140,27 @@ cs_map_columns(CsImport *imp)
 }
 
 /*
- * The characters with the Unicode White_Space property, as a string of the
- * database encoding for btrim(): every cell is trimmed of them (SPEC §3).
+ * The characters with the Unicode White_Space property (cs_is_uwhite, the
+ * test the reader trims cells with; none lies above U+3000), as a string of
+ * the database encoding for btrim(): every cell is trimmed of them (SPEC §3).
  * Outside UTF-8 only the ASCII ones.
  */
 static Datum
 white_space_set(void)
 {
-	static const pg_wchar ws[] = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680,
-		0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
-	0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
+	pg_wchar	last = GetDatabaseEncoding() == PG_UTF8 ? 0x3000 : 0x7F;
 	StringInfoData buf;
-	int			i;
+	pg_wchar	c;
 
 	initStringInfo(&buf);
-	for (i = 0; i < lengthof(ws); i++)
+	for (c = 1; c <= last; c++)
 	{
 		unsigned char utf8[8];
 
-		if (ws[i] >= 0x80 && GetDatabaseEncoding() != PG_UTF8)
+		if (!cs_is_uwhite(c))
 			continue;
 		memset(utf8, 0, sizeof(utf8));
-		unicode_to_utf8(ws[i], utf8);
+		unicode_to_utf8(c, utf8);
 		appendStringInfoString(&buf, (char *) utf8);
 	}
 	return CStringGetTextDatum(buf.data);

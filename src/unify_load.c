@@ -192,7 +192,8 @@ typedef struct LoadState
 	Size		budget;
 	char	   *arena;
 	Size		arena_len,
-				arena_cap;
+				arena_cap,
+				arena_kept;		/* after the check: the shared values' strings */
 	int32	   *occ_len;
 	int64	   *sorted_ids;
 	int			ngroups;
@@ -337,8 +338,8 @@ rep_make(LoadState *st, int key, const char *s, int len)
 /*
  * Check one occurrence against its hash group's first string; a different
  * value moves to a value of its own.  Strings kept from the first read (s
- * points into the arena) are not copied: the group refers to them, and the
- * arena is compacted to those afterwards.
+ * points into the arena) are not copied: a group's first string moves to
+ * the front of the arena, which is then cut to those.
  */
 static void
 check_occurrence(LoadState *st, int occ, int key, const char *s, int len)
@@ -356,9 +357,16 @@ check_occurrence(LoadState *st, int occ, int key, const char *s, int len)
 	{
 		if (st->keep)
 		{
+			/*
+			 * s lies in the arena at or after arena_kept, and every string
+			 * before it has been read: moving it down keeps only what the
+			 * groups need, and overwrites nothing still to be read.
+			 */
 			r->key = (uint8) key;
 			r->len = len;
-			r->bytes = (char *) s;
+			r->bytes = st->arena + st->arena_kept;
+			memmove(r->bytes, s, len + 1);
+			st->arena_kept += len + 1;
 		}
 		else
 			*r = rep_make(st, key, s, len);
@@ -795,39 +803,26 @@ cs_unify_load_workspace(const char *schema, const char *workspace, Size budget,
 	st.collisions = hash_create("contactsync unify collisions", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	if (st.keep)
 	{
-		Size		off = 0,
-					w = 0;
+		Size		off = 0;
 
+		/*
+		 * check_occurrence moves each group's first string to the front
+		 * (arena_kept); then the arena is cut to those and the groups
+		 * pointed at it again.
+		 */
+		st.arena_kept = 0;
 		for (i = 0; i < st.nocc; i++)
 		{
 			check_occurrence(&st, i, st.occ_key[i], st.arena + off, st.occ_len[i]);
 			off += st.occ_len[i] + 1;
 		}
-
-		/*
-		 * Keep only the strings the groups refer to: each group's first
-		 * occurrence, moved to the front in occurrence order (never ahead
-		 * of where it is read, so memmove is safe), then the arena cut to
-		 * size and the groups pointed at it again.
-		 */
-		for (i = 0, off = 0; i < st.nocc; i++)
-		{
-			int			len = st.occ_len[i];
-			int32		g = st.vid[i];
-
-			if (g < st.nmultigroups && st.reps[g].bytes == st.arena + off)
-			{
-				memmove(st.arena + w, st.arena + off, len + 1);
-				st.reps[g].bytes = (char *) (uintptr_t) w;
-				w += len + 1;
-			}
-			off += len + 1;
-		}
 		cs_free_if(st.occ_len);
 		st.occ_len = NULL;
 		if (st.arena)
 		{
-			st.arena = resize(st.arena, Max(w, 1));
+			for (i = 0; i < st.nmultigroups; i++)
+				st.reps[i].bytes = (char *) (uintptr_t) (st.reps[i].bytes - st.arena);
+			st.arena = resize(st.arena, Max(st.arena_kept, 1));
 			for (i = 0; i < st.nmultigroups; i++)
 				st.reps[i].bytes = st.arena + (uintptr_t) st.reps[i].bytes;
 		}
