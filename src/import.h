@@ -84,6 +84,7 @@ typedef struct CsImport
 
 	/* set-up */
 	char	   *schema;			/* quoted extension schema */
+	Oid			schema_oid;
 	bool		tags_union;		/* contactsync_tags_union is installed (0.2.0) */
 	UnifyKeys	split_keys;		/* the workspace's unify keys (customer_id always) */
 	bool		row_sets;		/* contactsync_import_row_set exists (0.2.0) */
@@ -92,6 +93,7 @@ typedef struct CsImport
 	int64		rows;
 	int64		conflicts;		/* contacts in conflicts the import touched */
 	bool		unified;		/* unification ran before the creates */
+	bool		numbered;		/* the creates' ids are in pg_temp.contactsync_new */
 	int64		ncreate;		/* rows that create, once classified */
 } CsImport;
 
@@ -105,6 +107,10 @@ extern void cs_progress(CsImport *imp, const char *phase, int64 rows);
 extern void cs_workspace_lock(const char *workspace);
 extern void cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
 						const char *nulls, int expected);
+
+/* bulk.c */
+extern int64 cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
+							const char *nulls);
 
 /* s split at every comma into a text[], as string_to_array(s, ',') does. */
 extern Datum cs_split_commas(const char *s);

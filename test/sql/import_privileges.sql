@@ -28,12 +28,8 @@ SELECT count(*) AS contacts FROM contactsync_contact;
 
 -- The documented grants for an importing role are enough.
 GRANT SELECT ON priv_staging TO cs_importer;
-GRANT SELECT, INSERT, UPDATE ON contactsync_contact, contactsync_import_batch TO cs_importer;
-GRANT SELECT, INSERT ON contactsync_import_row_single, contactsync_import_row_set TO cs_importer;
-GRANT SELECT ON contactsync_import_row TO cs_importer;
-GRANT SELECT, INSERT, DELETE ON contactsync_conflict_member TO cs_importer;
-GRANT SELECT ON contactsync_custom_field, contactsync_settings TO cs_importer;
-GRANT USAGE ON SEQUENCE contactsync_contact_id_seq, contactsync_import_batch_id_seq TO cs_importer;
+\set importer cs_importer
+\i :abs_srcdir/sql/include/importer_grants.sql
 SET ROLE cs_importer;
 SELECT created FROM contactsync_import('priv_staging', 'line_uid');
 SELECT unchanged FROM contactsync_import('priv_staging', 'line_uid');

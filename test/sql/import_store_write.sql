@@ -1,0 +1,130 @@
+-- How an import writes its new contacts.  They are written as COPY writes
+-- rows (table_multi_insert, then each row's index entries: src/bulk.c),
+-- unless the store needs the executor's INSERT: a trigger, row-level
+-- security or missing table privileges.  Either way a new contact is the
+-- row an INSERT writes (defaults, the generated external_member_id,
+-- constraints, every index entry), and the store's own rules hold.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/fresh_store.sql
+CREATE EXTENSION IF NOT EXISTS amcheck;
+
+CREATE TABLE write_staging (line_uid text, phone text, email text, customer_id text, name text, tags text);
+INSERT INTO write_staging
+SELECT 'U' || md5(i::text),
+       CASE WHEN i % 3 = 0 THEN '0912-' || lpad(i::text, 6, '0') END,
+       CASE WHEN i % 2 = 0 THEN 'Person' || i || '@Example.com' END,
+       CASE WHEN i % 10 = 0 THEN 'C' || (i / 20) END,
+       'Name ' || i,
+       CASE WHEN i % 4 = 0 THEN 'vip,new' END
+  FROM generate_series(1, 2500) AS i;
+-- two bad rows: they fail and are not written
+INSERT INTO write_staging VALUES ('bad uid', NULL, NULL, NULL, 'Bad', NULL), (NULL, NULL, NULL, NULL, 'No key', NULL);
+
+-- With no trigger, no row-level security and INSERT on the store, the
+-- creates are written in bulk (a DEBUG1 line says which way; the TAP test
+-- t/004_store_write.pl reads it).
+BEGIN;
+SELECT now() AS started \gset
+CREATE TEMP TABLE way_a AS SELECT * FROM contactsync_import('write_staging', 'line_uid', workspace => 'a', add_tags => ARRAY['imported']);
+SELECT created, failed FROM way_a;
+-- defaults: created_at and updated_at are the transaction's time; the
+-- generated channel key is line_uid; tags merged with add_tags
+SELECT count(*) AS contacts,
+       bool_and(created_at = :'started'::timestamptz AND updated_at = created_at) AS timestamps_are_defaults,
+       bool_and(external_member_id = line_uid) AS channel_key_generated,
+       bool_and(NOT unify_split AND fb_id IS NULL AND ig_id IS NULL AND custom = '{}') AS other_defaults,
+       bool_and('imported' = ANY (tags)) AS add_tags_applied
+  FROM contactsync_contact WHERE workspace = 'a';
+COMMIT;
+
+-- Rule: every contact has an entry in every index of the store (amcheck
+-- checks that each index holds every heap tuple, and raises an error if
+-- one does not).
+SELECT count(*) AS indexes_checked
+  FROM (SELECT bt_index_check(i.indexrelid, true) FROM pg_index i
+         WHERE i.indrelid = 'contactsync_contact'::regclass) AS s;
+-- and the indexes find them
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT count(*) AS found_by_email FROM contactsync_contact WHERE workspace = 'a' AND email = 'person2@example.com';
+SELECT count(*) AS found_by_phone FROM contactsync_contact WHERE workspace = 'a' AND phone = '+886912000003';
+SELECT count(*) AS found_by_customer_id FROM contactsync_contact WHERE workspace = 'a' AND customer_id = 'C1';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+
+-- Rule: a trigger on the store is honoured: the creates are written by an
+-- INSERT, which fires it once per new contact (the trigger runs under the
+-- import's search_path, pg_catalog and pg_temp, so it names its schema).
+CREATE TABLE seen_by_trigger (id bigint);
+CREATE FUNCTION note_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.seen_by_trigger VALUES (NEW.id);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER note_insert AFTER INSERT ON contactsync_contact FOR EACH ROW EXECUTE FUNCTION note_insert();
+CREATE TEMP TABLE way_b AS SELECT * FROM contactsync_import('write_staging', 'line_uid', workspace => 'b', add_tags => ARRAY['imported']);
+SELECT (SELECT count(*) FROM seen_by_trigger) AS trigger_fired,
+       (SELECT created FROM way_b) AS created;
+DROP TRIGGER note_insert ON contactsync_contact;
+
+-- Rule: both ways write the same contacts (ids aside: each batch's ids
+-- follow its rows, and each contact is its own person or joins the same
+-- row's contact).
+CREATE TEMP VIEW written AS
+SELECT c.workspace, r.row_number, c.channel, c.platform_name, c.line_uid, c.email, c.phone, c.whatsapp_mobile,
+       c.customer_id, c.name, c.note, c.gender, c.birthday, c.tags, c.messaging_status, c.consent_source,
+       c.consent_at, c.custom, c.unify_split, c.external_member_id,
+       (SELECT r2.row_number FROM contactsync_import_results r2
+         WHERE r2.batch_id = r.batch_id AND r2.contact_id = c.unified_contact_id) AS person_row
+  FROM contactsync_import_results r JOIN contactsync_contact c ON c.id = r.contact_id
+ WHERE r.status = 'created';
+SELECT count(*) AS rows_a,
+       count(*) FILTER (WHERE person_row IS NOT NULL) AS persons_found
+  FROM written WHERE workspace = 'a';
+-- (rows that are the same in both workspaces pair up; any other is alone)
+SELECT row_number, channel, platform_name, line_uid, email, phone, whatsapp_mobile, customer_id, name, note,
+       gender, birthday, tags, messaging_status, consent_source, consent_at, custom, unify_split,
+       external_member_id, person_row, count(*) AS workspaces
+  FROM written WHERE workspace IN ('a', 'b')
+ GROUP BY row_number, channel, platform_name, line_uid, email, phone, whatsapp_mobile, customer_id, name, note,
+          gender, birthday, tags, messaging_status, consent_source, consent_at, custom, unify_split,
+          external_member_id, person_row
+HAVING count(*) <> 2;
+
+-- Rule: a CHECK constraint added to the store holds for rows written in
+-- bulk: the import stops with the constraint's error and writes nothing.
+ALTER TABLE contactsync_contact ADD CONSTRAINT no_bad_name CHECK (name IS DISTINCT FROM 'Name 7') NOT VALID;
+\set VERBOSITY terse
+SELECT created FROM contactsync_import('write_staging', 'line_uid', workspace => 'c');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT count(*) AS contacts_in_c FROM contactsync_contact WHERE workspace = 'c';
+ALTER TABLE contactsync_contact DROP CONSTRAINT no_bad_name;
+
+-- Rule: row-level security on the store is honoured: an importing role
+-- whose policy admits only workspace 'rls' cannot create contacts in
+-- another (the creates go through an INSERT, which checks the policy).
+DROP ROLE IF EXISTS cs_rls_importer;
+CREATE ROLE cs_rls_importer;
+GRANT SELECT ON write_staging TO cs_rls_importer;
+\set importer cs_rls_importer
+\i :abs_srcdir/sql/include/importer_grants.sql
+CREATE POLICY only_rls ON contactsync_contact TO cs_rls_importer
+  USING (workspace = 'rls') WITH CHECK (workspace = 'rls');
+ALTER TABLE contactsync_contact ENABLE ROW LEVEL SECURITY;
+SET ROLE cs_rls_importer;
+SELECT created FROM contactsync_import('write_staging', 'line_uid', workspace => 'elsewhere');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT created FROM contactsync_import('write_staging', 'line_uid', workspace => 'rls');
+RESET ROLE;
+ALTER TABLE contactsync_contact DISABLE ROW LEVEL SECURITY;
+DROP POLICY only_rls ON contactsync_contact;
+SELECT workspace, count(*) AS contacts FROM contactsync_contact
+ WHERE workspace IN ('elsewhere', 'rls') GROUP BY 1 ORDER BY 1;
+DROP OWNED BY cs_rls_importer;
+DROP ROLE cs_rls_importer;
+
+DROP VIEW written;
+DROP TABLE write_staging, seen_by_trigger;
+DROP FUNCTION note_insert();
+DROP EXTENSION amcheck;
