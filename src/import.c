@@ -688,6 +688,178 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 						 imp->schema);
 }
 
+/* Row numbers a set of plain outcomes holds: those with the same rn / SET_ROWS. */
+#define SET_ROWS 1000
+
+/* One contactsync_import_row_set row: n rows of status k (prevs for updates). */
+static void
+write_set(CsImport *imp, SPIPlanPtr insert, MemoryContext setcxt, int k,
+		  Datum *rns, Datum *cids, Datum *prevs, int n)
+{
+	MemoryContext old = MemoryContextSwitchTo(setcxt);
+	Datum		v[7];
+	char		nulls[8] = "      n";
+	int			rc;
+
+	v[0] = CStringGetTextDatum(imp->workspace);
+	v[1] = Int64GetDatum(imp->batch_id);
+	v[2] = CStringGetTextDatum(cs_statuses[k]);
+	v[3] = rns[0];
+	v[4] = PointerGetDatum(construct_array(rns, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	v[5] = PointerGetDatum(construct_array(cids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	v[6] = (Datum) 0;
+	if (prevs != NULL)
+	{
+		v[6] = PointerGetDatum(construct_array(prevs, n, JSONBOID, -1, false, TYPALIGN_INT));
+		nulls[6] = ' ';
+	}
+	rc = SPI_execute_plan(insert, v, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "contactsync: writing a set of results failed (%s)", SPI_result_code_string(rc));
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(setcxt);
+}
+
+/*
+ * The plain outcomes (created, updated or unchanged without a code or a
+ * warning; not in a dry run) go to contactsync_import_row_set, one row per
+ * status and thousand of row numbers (rn / 1000), with each row's contact
+ * and, for updates, its previous values; plain[k] lists the rows of
+ * status k (created, updated, unchanged: cs_statuses order) as (rn, id)
+ * or, for updates, (rn, id, previous) in row order.  Created and unchanged
+ * rows come in any order: each is placed by its row number (9 bytes a
+ * staging row), so the sets come out in row order with no sort.  Updated
+ * rows stream in row order from the update table's index, so their
+ * previous values are held one set at a time.  Each set is written by one
+ * execution of a prepared INSERT.  Adds each status's rows to imp->counts.
+ */
+static void
+write_sets(CsImport *imp, const char *const plain[3])
+{
+	int64		nrows = imp->rows;
+	uint8	   *status = NULL;	/* per row number: 0, or 1 + the status */
+	int64	   *ids = NULL;
+	Datum		rns[SET_ROWS],
+				cids[SET_ROWS],
+				prevs[SET_ROWS];
+	int			n = 0;
+	int64		bucket = -1;
+	Oid			types[7] = {TEXTOID, INT8OID, TEXTOID, INT4OID, INT4ARRAYOID, INT8ARRAYOID, JSONBARRAYOID};
+	SPIPlanPtr	insert;
+	MemoryContext setcxt,
+				old;
+	int			k;
+
+	insert = SPI_prepare(psprintf("INSERT INTO %s.contactsync_import_row_set "
+								  "(workspace, batch_id, status, first_row, row_numbers, contact_ids, previous) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7)", imp->schema), 7, types);
+	if (insert == NULL)
+		elog(ERROR, "contactsync: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	setcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync sets", ALLOCSET_DEFAULT_SIZES);
+
+	for (k = 0; k < 3; k++)
+	{
+		bool		updated = (k == 1);
+		Portal		portal;
+
+		if (plain[k] == NULL)
+			continue;
+		if (!updated && status == NULL)
+		{
+			status = MemoryContextAllocExtended(CurrentMemoryContext, nrows + 1,
+												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			ids = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * (nrows + 1),
+											 MCXT_ALLOC_HUGE);
+		}
+		portal = SPI_cursor_open_with_args(NULL, plain[k], 0, NULL, NULL, NULL, false, 0);
+		for (;;)
+		{
+			SPITupleTable *tt;
+			uint64		got,
+						r;
+
+			/* (writing a set runs a statement: SPI_tuptable is then another's) */
+			SPI_cursor_fetch(portal, true, 10000);
+			tt = SPI_tuptable;
+			got = SPI_processed;
+			if (got == 0)
+				break;
+			for (r = 0; r < got; r++)
+			{
+				HeapTuple	tup = tt->vals[r];
+				TupleDesc	td = tt->tupdesc;
+				bool		isnull;
+				int32		rn = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+				int64		id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+
+				if (rn < 1 || rn > nrows)
+					elog(ERROR, "contactsync: row number %d out of range", rn);
+				imp->counts[k]++;
+				if (!updated)
+				{
+					if (status[rn] != 0)
+						elog(ERROR, "contactsync: row %d has two outcomes", rn);
+					status[rn] = (uint8) (k + 1);
+					ids[rn] = id;
+					continue;
+				}
+				/* an update: its set is complete once a row of the next comes */
+				if (rn / SET_ROWS != bucket && n > 0)
+				{
+					write_set(imp, insert, setcxt, k, rns, cids, prevs, n);
+					n = 0;
+				}
+				bucket = rn / SET_ROWS;
+				old = MemoryContextSwitchTo(setcxt);
+				rns[n] = Int32GetDatum(rn);
+				cids[n] = Int64GetDatum(id);
+				prevs[n] = PointerGetDatum(PG_DETOAST_DATUM_COPY(SPI_getbinval(tup, td, 3, &isnull)));
+				MemoryContextSwitchTo(old);
+				if (isnull)
+					elog(ERROR, "contactsync: an update without previous values");
+				n++;
+			}
+			SPI_freetuptable(tt);
+		}
+		SPI_cursor_close(portal);
+		if (updated && n > 0)
+			write_set(imp, insert, setcxt, k, rns, cids, prevs, n);
+		n = 0;
+	}
+
+	/* The created and unchanged sets, in row order. */
+	for (k = 0; k < 3 && status != NULL; k += 2)
+	{
+		int64		rn;
+
+		n = 0;
+		bucket = -1;
+		for (rn = 1; rn <= nrows; rn++)
+		{
+			if (status[rn] != k + 1)
+				continue;
+			if (rn / SET_ROWS != bucket && n > 0)
+			{
+				write_set(imp, insert, setcxt, k, rns, cids, NULL, n);
+				n = 0;
+			}
+			bucket = rn / SET_ROWS;
+			rns[n] = Int32GetDatum((int32) rn);
+			cids[n] = Int64GetDatum(ids[rn]);
+			n++;
+		}
+		if (n > 0)
+			write_set(imp, insert, setcxt, k, rns, cids, NULL, n);
+	}
+	SPI_freeplan(insert);
+	MemoryContextDelete(setcxt);
+	if (status != NULL)
+	{
+		pfree(status);
+		pfree(ids);
+	}
+}
+
 /*
  * The set-based phases: duplicates, matching, classification, merge, and
  * one statement that creates contacts and records every row's outcome.
@@ -1095,40 +1267,7 @@ run_phases(CsImport *imp)
 							 imp->row_sets ? PLAIN_ROW : "false");
 		appendStringInfoString(&sql, "RETURNING status) ");
 	}
-	if (imp->row_sets)
-		appendStringInfo(&sql, ", sets AS (INSERT INTO %s.contactsync_import_row_set "
-						 "(workspace, batch_id, status, first_row, row_numbers, contact_ids, previous) "
-						 "SELECT $1, $3, p.status, pg_catalog.min(p.rn), pg_catalog.array_agg(p.rn ORDER BY p.rn), "
-						 "pg_catalog.array_agg(p.id ORDER BY p.rn), "
-						 "pg_catalog.array_agg(p.previous ORDER BY p.rn) FILTER (WHERE p.status = 'updated') FROM ("
-						 "%s "
-						 "UNION ALL %s "
-						 "UNION ALL SELECT u.rn, 'updated', u.id, u.previous FROM pg_temp.contactsync_upd u "
-						 "WHERE NOT $6 AND " PLAIN_UPDATE
-						 ") AS p GROUP BY p.status, p.rn / 1000 "
-						 "RETURNING status, pg_catalog.cardinality(row_numbers) AS n) ",
-						 imp->schema,
-		/* The created rows: every row of contactsync_new, with its id. */
-						 imp->numbered ?
-						 "SELECT n.rn, 'created' AS status, n.id, NULL::pg_catalog.jsonb AS previous "
-						 "FROM pg_temp.contactsync_new n" :
-						 "SELECT NULL::pg_catalog.int4 AS rn, 'created' AS status, NULL::pg_catalog.int8 AS id, "
-						 "NULL::pg_catalog.jsonb AS previous WHERE false",
-
-		/*
-		 * The unchanged rows: matched, with no update row.  When no
-		 * statement after matching failed or skipped a matched row, every
-		 * match is still open and the work table is not read.
-		 */
-						 nmatched_open == nmatched ?
-						 "SELECT m.rn, 'unchanged', m.id, NULL FROM pg_temp.contactsync_match m "
-						 "WHERE NOT $6 AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = m.rn)" :
-						 "SELECT w.rn, 'unchanged', m.id, NULL FROM " WORK " w "
-						 "JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
-						 "WHERE NOT $6 AND w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn)");
 	appendStringInfoString(&sql, "SELECT status, pg_catalog.count(*) FROM per_row GROUP BY status");
-	if (imp->row_sets)
-		appendStringInfoString(&sql, " UNION ALL SELECT status, pg_catalog.sum(n)::pg_catalog.int8 FROM sets GROUP BY status");
 	{
 		uint64		r;
 
@@ -1145,6 +1284,27 @@ run_phases(CsImport *imp)
 				if (st != NULL && strcmp(st, cs_statuses[k]) == 0)
 					imp->counts[k] += cnt;
 		}
+	}
+	if (imp->row_sets && !imp->dry_run)
+	{
+		const char *plain[3] = {
+			/* created: every row of contactsync_new, with its id */
+			imp->numbered ? "SELECT n.rn, n.id FROM pg_temp.contactsync_new n" : NULL,
+			/* updated with no warning, in row order (by the index on rn), with the previous values */
+			"SELECT u.rn, u.id, u.previous FROM pg_temp.contactsync_upd u WHERE " PLAIN_UPDATE " ORDER BY u.rn",
+
+			/*
+			 * unchanged: matched, with no update row.  When no statement
+			 * after matching failed or skipped a matched row, every match
+			 * is still open and the work table is not read.
+			 */
+			nmatched == 0 ? NULL : nmatched_open == nmatched ?
+			"SELECT m.rn, m.id FROM pg_temp.contactsync_match m "
+			"WHERE NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = m.rn)" :
+			"SELECT w.rn, m.id FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn "
+			"WHERE w.st IS NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = w.rn)"};
+
+		write_sets(imp, plain);
 	}
 	cs_progress(imp, "creates and results", imp->rows);
 	if (!imp->dry_run)

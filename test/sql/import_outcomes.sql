@@ -76,6 +76,30 @@ SELECT batch_id, status, count(*) AS sets, sum(cardinality(row_numbers)) AS rows
   FROM contactsync_import_row_set WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT batch_id, status, count(*) AS own_rows FROM contactsync_import_row_single
  WHERE batch_id IN (:plain_new, :plain_again) GROUP BY 1, 2 ORDER BY 1, 2;
+-- Every row of the file renamed: its updates in sets too, each with the
+-- previous values of its rows, in row order.
+CREATE TEMP TABLE plain_third AS SELECT line_uid, name || ' again' AS name, email FROM plain_again;
+SELECT batch_id AS plain_third, updated, failed FROM contactsync_import('plain_third', 'line_uid') \gset
+-- Each set: row numbers ascending, all of one thousand (rn / 1000), the
+-- first of them as first_row, a contact per row, a previous value per
+-- update (the name it replaced) and none for other statuses.
+SELECT s.batch_id, s.status,
+       bool_and(s.row_numbers = (SELECT array_agg(x ORDER BY x) FROM unnest(s.row_numbers) x)) AS ascending,
+       bool_and((SELECT count(DISTINCT x / 1000) FROM unnest(s.row_numbers) x) = 1) AS one_thousand,
+       bool_and(s.first_row = s.row_numbers[1]) AS first_row_first,
+       bool_and(cardinality(s.contact_ids) = cardinality(s.row_numbers)) AS contact_per_row,
+       bool_and(CASE WHEN s.status = 'updated'
+                     THEN cardinality(s.previous) = cardinality(s.row_numbers)
+                     ELSE s.previous IS NULL END) AS previous_per_update
+  FROM contactsync_import_row_set s
+ WHERE s.batch_id IN (:plain_new, :plain_again, :plain_third) GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) AS updates_in_sets,
+       count(*) FILTER (WHERE u.previous->>'name' = CASE WHEN u.row_number = 7 THEN 'P7 renamed' ELSE 'P' || u.row_number END) AS previous_name_right,
+       count(*) FILTER (WHERE c.line_uid = 'U' || pg_catalog.md5('plain' || u.row_number)) AS contact_right
+  FROM contactsync_import_row_set s,
+       ROWS FROM (unnest(s.row_numbers), unnest(s.contact_ids), unnest(s.previous)) AS u(row_number, contact_id, previous)
+       JOIN contactsync_contact c ON c.id = u.contact_id
+ WHERE s.batch_id = :plain_third;
 -- The view contactsync_import_row lists every row of both, one per staging row.
 SELECT batch_id, status, count(*) AS rows, count(DISTINCT row_number) AS row_numbers,
        count(*) FILTER (WHERE previous IS NOT NULL) AS with_previous, count(*) FILTER (WHERE cells IS NOT NULL) AS with_cells
@@ -85,7 +109,7 @@ SELECT r.batch_id, count(*) AS result_rows, count(DISTINCT r.row_number) AS row_
        count(*) FILTER (WHERE r.status IN ('created', 'unchanged', 'updated')
                         AND c.line_uid IS DISTINCT FROM 'U' || pg_catalog.md5('plain' || r.row_number)) AS wrong_contact
   FROM contactsync_import_results r LEFT JOIN contactsync_contact c ON c.id = r.contact_id
- WHERE r.batch_id IN (:plain_new, :plain_again) GROUP BY 1 ORDER BY 1;
+ WHERE r.batch_id IN (:plain_new, :plain_again, :plain_third) GROUP BY 1 ORDER BY 1;
 SELECT batch_id, row_number, status, contact_id IS NOT NULL AS has_contact, codes, message ~ '^(created contact|contact) [0-9]+( unchanged)?$' AS message_names_contact, warnings
   FROM contactsync_import_results WHERE batch_id IN (:plain_new, :plain_again) AND row_number IN (1, 7, 500, 1000, 1001, 2500)
  ORDER BY 1, 2;
