@@ -262,6 +262,19 @@ void AddNumberForms(const PhoneNumberUtil& util, const PhoneNumber& number,
   corpus->Add("+" + cc + nsn + "0", "");
   corpus->Add("++" + cc + nsn, "");
   corpus->Add("+" + cc + nsn + " ", "");
+
+  // The national number with one of its first three digits changed to each
+  // other digit, with no region: numbers that the regions' patterns decide
+  // (and, for a calling code shared by several regions, which region's),
+  // most of them invalid.
+  for (size_t pos = 0; pos < 3 && pos < nsn.size(); ++pos) {
+    for (char digit = '0'; digit <= '9'; ++digit) {
+      if (digit == nsn[pos]) continue;
+      std::string altered = nsn;
+      altered[pos] = digit;
+      corpus->Add("+" + cc + altered, "");
+    }
+  }
 }
 
 // Add the deliberately damaged forms of `text` for `region`: the last digit

@@ -37,16 +37,18 @@ SELECT input, region, expected, contactsync_normalize_phone(input, NULLIF(region
 -- contacts on four threads: a case the library rejects fails with a phone
 -- code, and a created contact holds exactly the library's E.164 (a number
 -- that repeats in another written form is superseded by its last row, and
--- is not compared).
+-- is not compared).  The import numbers the rows in physical order, which
+-- need not be the order they were inserted in (a short row can go to an
+-- earlier page that still has room), so the rows are numbered by ctid.
 CREATE FUNCTION pg_temp.import_corpus(r text) RETURNS TABLE (rows_compared bigint, created bigint,
   rejected_but_accepted bigint, accepted_but_rejected bigint, stored_differs bigint) LANGUAGE plpgsql AS $$
 DECLARE b bigint;
 BEGIN
   SET LOCAL client_min_messages = warning;
-  -- (n and expected are not contact fields: the import skips them.)
+  -- (expected is not a contact field: the import skips it.)
   DROP TABLE IF EXISTS pg_temp.corpus_staging;
-  CREATE TEMP TABLE corpus_staging (phone text, n int, expected text);
-  INSERT INTO corpus_staging SELECT input, row_number() OVER (), expected FROM phone_corpus WHERE region = r;
+  CREATE TEMP TABLE corpus_staging (phone text, expected text);
+  INSERT INTO corpus_staging SELECT input, expected FROM phone_corpus WHERE region = r;
   SET LOCAL contactsync.phone_threads = 4;
   SELECT i.batch_id, i.created INTO b, created
     FROM contactsync_import('corpus_staging', 'phone', channel => 'sms', region => NULLIF(r, ''),
@@ -57,7 +59,7 @@ BEGIN
          count(*) FILTER (WHERE res.status = 'created' AND c.phone IS DISTINCT FROM e.expected)
     INTO rows_compared, rejected_but_accepted, accepted_but_rejected, stored_differs
     FROM contactsync_import_results res
-    JOIN corpus_staging e ON e.n = res.row_number
+    JOIN (SELECT row_number() OVER (ORDER BY ctid) AS n, expected FROM corpus_staging) e ON e.n = res.row_number
     LEFT JOIN contactsync_contact c ON c.workspace = res.workspace AND c.id = res.contact_id AND res.status = 'created'
    WHERE res.batch_id = b;
   RETURN NEXT;
