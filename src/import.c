@@ -435,7 +435,9 @@ append_merge(StringInfo sql, CsImport *imp, const char *sep, const char *as, con
 			if (f == (int) ch->primary)
 				appendStringInfo(&e, "c.%s", n);
 			else if (f == CSF_TAGS)
-				appendStringInfo(&e, "CASE WHEN $4 AND w.tags IS NOT NULL THEN %s ELSE %s END",
+				/* a row without tags (and no add_tags) leaves the stored ones as they are */
+				appendStringInfo(&e, "CASE WHEN w.tags IS NULL AND $6 IS NULL THEN c.tags "
+								 "WHEN $4 AND w.tags IS NOT NULL THEN %s ELSE %s END",
 								 tags_union(imp, NULL, "w.tags", "$6"),
 								 tags_union(imp, "c.tags", "w.tags", "$6"));
 			else if (f == CSF_MESSAGING_STATUS && strcmp(ch->name, "email") == 0)
@@ -602,8 +604,9 @@ unify_before_creates(CsImport *imp, CsUnifyPending *pending)
  * (when it changes) its previous values.  From the match table (rows that
  * update or leave a contact unchanged, or warn), or, with in_match, as the
  * match itself: every open row joined to the stored contact of its channel
- * primary key, all matched rows kept (the match table's rn, id and cands
- * with the merge's columns).
+ * primary key, all matched rows kept (the match table's rn and id with
+ * the merge's columns; no candidate list, as the key matches one contact
+ * at most).
  */
 static void
 append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
@@ -612,7 +615,7 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 	const char *sep;
 	int			f;
 
-	appendStringInfo(sql, "SELECT m.rn, m.id, %sm.warnings, m.changed, %s"
+	appendStringInfo(sql, "SELECT m.rn, m.id, m.warnings, m.changed, %s"
 					 /*
 					  * regroup: the change can move the contact to another
 					  * person (an identifier, customer_id or the split flag
@@ -630,7 +633,6 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 	 * are not copied.
 	 */
 					 "CASE WHEN m.changed THEN pg_catalog.jsonb_build_object('updated_at', m.old_updated_at)",
-					 in_match ? "ARRAY[m.id] AS cands, " : "",
 					 in_match ? "" : "false AS gone, ");
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
 	{
@@ -667,12 +669,16 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 	for (f = 0; f < CSF_EXTERNAL_MEMBER_ID + 3; f++)
 		appendStringInfo(sql, ", c.%s AS old_%s", merged_column(f), merged_column(f));
 	append_merge(sql, imp, ", ", " AS ", "");
-	appendStringInfo(sql, ", pg_catalog.array_remove(ARRAY["
-					 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
-					 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
-					 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
-					 "], NULL) AS warnings",
-					 pk, pk, pk);
+	if (in_match && strcmp(imp->channel->name, "email") != 0)
+		/* joined on the primary key, which cannot differ; no status rule */
+		appendStringInfoString(sql, ", '{}'::pg_catalog.text[] AS warnings");
+	else
+		appendStringInfo(sql, ", pg_catalog.array_remove(ARRAY["
+						 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
+						 "CASE WHEN $2 = 'email' AND $3 AND w.messaging_status = 'subscribed' "
+						 "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') THEN 'status_not_reversed' END"
+						 "], NULL) AS warnings",
+						 pk, pk, pk);
 	if (in_match)
 		appendStringInfo(sql, " FROM (SELECT * FROM " WORK " w WHERE w.st IS NULL) w"
 						 " JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.channel = $2"
@@ -889,6 +895,7 @@ run_phases(CsImport *imp)
 	int			f;
 	int64		nmatched = 0;	/* rows matched */
 	int64		nmatched_open = 0;	/* of those, rows still open */
+	bool		repeats = false;	/* a key may repeat in the file */
 
 	/*
 	 * When the key is the channel primary key, a row matches at most one
@@ -926,7 +933,8 @@ run_phases(CsImport *imp)
 		 * reader's key hashes are all distinct, no key repeats and the
 		 * statement is not run.
 		 */
-		if (keys_may_repeat(imp))
+		repeats = keys_may_repeat(imp);
+		if (repeats)
 			cs_spi_exec("WITH k AS (SELECT w.keyv FROM " WORK " w WHERE " IN_PLAY " GROUP BY w.keyv HAVING pg_catalog.count(*) > 1), "
 						"d AS (SELECT w.keyv, pg_catalog.array_agg(w.rn ORDER BY w.rn) AS rns, pg_catalog.max(w.rn) AS last "
 						"FROM " WORK " w JOIN k ON k.keyv = w.keyv WHERE " IN_PLAY " GROUP BY w.keyv) "
@@ -994,7 +1002,8 @@ run_phases(CsImport *imp)
 		cs_spi_exec("ANALYZE pg_temp.contactsync_match (rn, id)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 		cs_progress(imp, "matching", imp->rows);
 
-		if (imp->on_ambiguous_error)
+		/* (the channel primary key matches one contact at most) */
+		if (imp->on_ambiguous_error && imp->key_field != ch->primary)
 		{
 			cs_spi_exec("UPDATE " WORK " w SET st = 'failed', codes = ARRAY['ambiguous_match'], "
 						"msg = pg_catalog.format('%s %s matches %s stored contacts (ids %s)', $1, w.keyv, "
@@ -1038,27 +1047,32 @@ run_phases(CsImport *imp)
 	 * Rows that would create: the primary key is needed, and must be new.
 	 * When the key is the primary key (and rows are matched), matching has
 	 * already looked the primary key up in the store and the duplicate
-	 * check has failed or skipped every repeat: an unmatched row can only
-	 * lack it, and no join to the store is needed; the rows that create
-	 * are the open rows less the matched ones still open, so they are
-	 * counted without an anti-join.  Otherwise a window finds repeats and a
-	 * join to the store finds primary keys that belong to another contact.
-	 * The statement returns how many rows still create.
+	 * check has failed or skipped every repeat: an unmatched open row has
+	 * a new primary key, and no statement is needed; the rows that create
+	 * are the open rows less the matched ones still open.  Otherwise a
+	 * window finds repeats and a join to the store finds primary keys that
+	 * belong to another contact, in a statement that returns how many rows
+	 * still create.
 	 */
 	if (imp->key_field == ch->primary && !insert_all)
 	{
-		Oid			t[1] = {INT8OID};
-		Datum		v[1] = {Int64GetDatum(nmatched_open)};
-
-		cs_spi_exec(psprintf("WITH x AS (UPDATE " WORK " w SET st = 'failed', codes = ARRAY['missing_required'], "
-							 "msg = 'a new %s contact needs %s' "
-							 "WHERE w.st IS NULL AND " UNMATCHED " AND w.%s IS NULL RETURNING 1) "
-							 "SELECT (SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL) "
-							 "- $1 - (SELECT pg_catalog.count(*) FROM x)",
-							 ch->name, pk, pk),
-					1, t, v, NULL, SPI_OK_SELECT);
+		/*
+		 * Every open row has its key (the reader fails a row without it),
+		 * here the primary key, so none lacks it.  Unless a statement since
+		 * the reader closed rows other than matched ones (a repeat in the
+		 * file, update_only), the open rows are those the reader left open,
+		 * less the matched rows insert_only skipped: no pass over the work
+		 * table counts them.
+		 */
+		if (repeats || strcmp(imp->mode, "update_only") == 0)
+			imp->ncreate = spi_count("SELECT pg_catalog.count(*) FROM " WORK " w WHERE w.st IS NULL") - nmatched_open;
+		else
+			imp->ncreate = imp->nopen - nmatched;
 	}
 	else
+	{
+		bool		isnull;
+
 		cs_spi_exec(psprintf("WITH f AS (SELECT w.rn, w.%s AS pk, w.rn <> pg_catalog.min(w.rn) OVER (PARTITION BY w.%s) AS later "
 							 "FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED "), "
 							 "x AS (UPDATE " WORK " w SET st = 'failed', "
@@ -1073,9 +1087,6 @@ run_phases(CsImport *imp)
 							 "SELECT (SELECT pg_catalog.count(*) FROM f) - (SELECT pg_catalog.count(*) FROM x)",
 							 pk, pk, ch->name, pk, pk, pk, imp->schema),
 					2, t2, v2, NULL, SPI_OK_SELECT);
-	{
-		bool		isnull;
-
 		imp->ncreate = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	cs_progress(imp, "classification", imp->rows);
@@ -1306,6 +1317,12 @@ run_phases(CsImport *imp)
 
 		write_sets(imp, plain);
 	}
+
+	/* Every staging row has exactly one outcome. */
+	if (imp->counts[0] + imp->counts[1] + imp->counts[2] + imp->counts[3] + imp->counts[4] != imp->rows)
+		elog(ERROR, "contactsync: batch " INT64_FORMAT ": " INT64_FORMAT " rows read, " INT64_FORMAT " outcomes",
+			 imp->batch_id, imp->rows,
+			 imp->counts[0] + imp->counts[1] + imp->counts[2] + imp->counts[3] + imp->counts[4]);
 	cs_progress(imp, "creates and results", imp->rows);
 	if (!imp->dry_run)
 		analyze_after_large_write(imp, imp->counts[0] + imp->counts[1]);

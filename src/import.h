@@ -95,6 +95,7 @@ typedef struct CsImport
 	bool		unified;		/* unification ran before the creates */
 	bool		numbered;		/* the creates' ids are in pg_temp.contactsync_new */
 	int64		ncreate;		/* rows that create, once classified */
+	int64		nopen;			/* rows the reader left open (no status yet) */
 } CsImport;
 
 /* staging.c */

@@ -529,6 +529,7 @@ process_row(CsImport *imp, Chunk *ch, int64 rn, char **cells, ItemPointer tid)
 		put(ch, W_ST, NULL);
 		put(ch, W_CODES, NULL);
 		put(ch, W_MSG, NULL);
+		imp->nopen++;
 	}
 	put(ch, W_KEYV, values[imp->key_field]);
 	if (!skipped && values[imp->key_field] != NULL)
