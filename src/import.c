@@ -553,16 +553,22 @@ analyze_after_large_write(CsImport *imp, int64 written)
 
 /*
  * The new contacts' ids, drawn from the sequence in row order before they
- * are inserted: pg_temp.contactsync_new (rn, id).
+ * are inserted: pg_temp.contactsync_new (rn, id), with the unify keys'
+ * identifiers of each when unification is to read them (no join of the
+ * work table back to the ids then).
  */
 static void
-number_creates(CsImport *imp)
+number_creates(CsImport *imp, bool identifiers)
 {
+	const char *ids = identifiers ? ", w.customer_id, w.email, w.phone, w.whatsapp_mobile, w.line_uid" : "";
+
 	cs_spi_exec(psprintf("CREATE TEMP TABLE contactsync_new ON COMMIT DROP AS "
-						 "SELECT w.rn, pg_catalog.nextval('%s.contactsync_contact_id_seq') AS id "
-						 "FROM (SELECT w.rn FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w",
-						 imp->schema),
+						 "SELECT w.rn, pg_catalog.nextval('%s.contactsync_contact_id_seq') AS id%s "
+						 "FROM (SELECT w.rn%s FROM " WORK " w WHERE w.st IS NULL AND " UNMATCHED " ORDER BY w.rn) AS w",
+						 imp->schema, ids, ids),
 				0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	/* its statistics: the creates join it to the work table */
+	cs_spi_exec("ANALYZE pg_temp.contactsync_new (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	imp->numbered = true;
 }
 
@@ -587,11 +593,11 @@ unify_before_creates(CsImport *imp, CsUnifyPending *pending)
 
 	if (!cs_unify_covers(imp->schema, imp->workspace, ncreate + nregroup, ncreate))
 		return false;
-	number_creates(imp);
+	number_creates(imp, true);
 	memset(pending, 0, sizeof(*pending));
-	pending->sql = psprintf("SELECT n.id, false, %d::pg_catalog.int8, w.customer_id, w.email, w.phone, "
-							"w.whatsapp_mobile, w.line_uid, NULL::pg_catalog.text, NULL::pg_catalog.text "
-							"FROM pg_temp.contactsync_new n JOIN " WORK " w ON w.rn = n.rn",
+	pending->sql = psprintf("SELECT n.id, false, %d::pg_catalog.int8, n.customer_id, n.email, n.phone, "
+							"n.whatsapp_mobile, n.line_uid, NULL::pg_catalog.text, NULL::pg_catalog.text "
+							"FROM pg_temp.contactsync_new n",
 							CS_UNIFY_PENDING);
 	cs_unify_with_pending(imp->schema, imp->workspace, pending);
 	return true;
@@ -1176,7 +1182,10 @@ run_phases(CsImport *imp)
 	 * existing group.  They are written as COPY writes rows
 	 * (cs_bulk_insert, src/bulk.c), or, where the store needs the
 	 * executor's INSERT (a trigger, row-level security, column privileges),
-	 * by an INSERT in the statement below.
+	 * by an INSERT in the statement below.  The rows are not ordered: a
+	 * sort of the joined rows, wide, went to disk; they come in the order
+	 * of the table the join scans, both tables being in row order, and
+	 * only the locality of the index entries depends on it.
 	 */
 	if (!imp->dry_run && imp->ncreate > 0)
 	{
@@ -1184,7 +1193,7 @@ run_phases(CsImport *imp)
 					src;
 
 		if (!imp->numbered)
-			number_creates(imp);
+			number_creates(imp, false);
 		initStringInfo(&cols);
 		initStringInfo(&src);
 		appendStringInfoString(&cols, "id, unified_contact_id, workspace, channel, platform_name");
@@ -1201,8 +1210,7 @@ run_phases(CsImport *imp)
 		appendStringInfoString(&cols, ", custom");
 		appendStringInfoString(&src, ", COALESCE(w.custom, '{}'::jsonb) AS custom "
 							   "FROM " WORK " w JOIN pg_temp.contactsync_new n ON n.rn = w.rn "
-							   "LEFT JOIN ROWS FROM (pg_catalog.unnest($8), pg_catalog.unnest($9)) AS p(id, ucid) ON p.id = n.id "
-							   "ORDER BY w.rn");
+							   "LEFT JOIN ROWS FROM (pg_catalog.unnest($8), pg_catalog.unnest($9)) AS p(id, ucid) ON p.id = n.id");
 		if (cs_bulk_insert(get_relname_relid("contactsync_contact", imp->schema_oid), src.data, 9, pt, pv, pn) < 0)
 			inserts = psprintf("INSERT INTO %s.contactsync_contact (%s) %s", imp->schema, cols.data, src.data);
 		ereport(DEBUG1,
