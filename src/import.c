@@ -838,13 +838,14 @@ write_sets(CsImport *imp, const char *const plain[3])
 					n = 0;
 				}
 				bucket = rn / SET_ROWS;
-				old = MemoryContextSwitchTo(setcxt);
 				rns[n] = Int32GetDatum(rn);
 				cids[n] = Int64GetDatum(id);
-				prevs[n] = PointerGetDatum(PG_DETOAST_DATUM_COPY(SPI_getbinval(tup, td, 3, &isnull)));
-				MemoryContextSwitchTo(old);
+				prevs[n] = SPI_getbinval(tup, td, 3, &isnull);
 				if (isnull)
 					elog(ERROR, "contactsync: an update without previous values");
+				old = MemoryContextSwitchTo(setcxt);
+				prevs[n] = PointerGetDatum(PG_DETOAST_DATUM_COPY(prevs[n]));
+				MemoryContextSwitchTo(old);
 				n++;
 			}
 			SPI_freetuptable(tt);
@@ -889,8 +890,9 @@ write_sets(CsImport *imp, const char *const plain[3])
 }
 
 /*
- * The set-based phases: duplicates, matching, classification, merge, and
- * one statement that creates contacts and records every row's outcome.
+ * The set-based phases: duplicates, matching, classification, merge, the
+ * creates (src/bulk.c, or an INSERT), one statement that records the rows
+ * with an outcome of their own, and the sets of the plain ones.
  * Each statement touches the work table once; the ones that set a status
  * touch only the rows they fail or skip.  $1 is the workspace, $2 the
  * channel in all of them.
