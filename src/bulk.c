@@ -13,7 +13,8 @@
  * It declines (returns -1, having written nothing) when the table needs
  * more than that: a table that is not a plain table, has triggers (which
  * includes foreign keys and deferrable unique constraints) or row-level
- * security, or that the current user may not insert into as a whole.  The
+ * security, that the current user may not insert into as a whole, or a
+ * database with Citus, whose tables only statements reach.  The
  * caller then runs its INSERT, which does all of that and raises the
  * errors an INSERT raises.
  */
@@ -25,6 +26,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
+#include "commands/extension.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
 #include "executor/spi.h"
@@ -41,14 +43,20 @@
 /* Rows fetched from the query and written by one table_multi_insert. */
 #define BULK_BATCH 1000
 
-/* Whether cs_bulk_insert can write into rel (opened by the caller). */
+/*
+ * Whether cs_bulk_insert can write into rel (opened by the caller).  Not
+ * where Citus is installed: there a distributed table's relation on a node
+ * is a shell whose rows live in shards, and only a statement reaches them
+ * (doc/scale-out.md).
+ */
 static bool
 bulk_insertable(Relation rel)
 {
 	return rel->rd_rel->relkind == RELKIND_RELATION &&
 		rel->trigdesc == NULL &&
 		!rel->rd_rel->relrowsecurity &&
-		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_INSERT) == ACLCHECK_OK;
+		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
+		!OidIsValid(get_extension_oid("citus", true));
 }
 
 /*
