@@ -694,6 +694,11 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 	if (in_match && strcmp(imp->channel->name, "email") != 0)
 		/* joined on the primary key, which cannot differ; no status rule */
 		appendStringInfoString(sql, ", '{}'::pg_catalog.text[] AS warnings");
+	else if (in_match)
+		/* joined on the primary key: Email's status rule is the only warning */
+		appendStringInfoString(sql, ", CASE WHEN $3 AND w.messaging_status = 'subscribed' "
+							   "AND c.messaging_status IN ('unsubscribed', 'hard_bounce', 'spam_report') "
+							   "THEN ARRAY['status_not_reversed'] ELSE '{}'::pg_catalog.text[] END AS warnings");
 	else
 		appendStringInfo(sql, ", pg_catalog.array_remove(ARRAY["
 						 "CASE WHEN w.%s IS NOT NULL AND w.%s IS DISTINCT FROM c.%s THEN 'primary_key_not_updated' END, "
