@@ -585,7 +585,6 @@ number_creates(CsImport *imp, bool identifiers)
 				0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	/* its statistics: the creates join it to the work table */
 	cs_spi_exec("ANALYZE pg_temp.contactsync_new (rn)", 0, NULL, NULL, NULL, SPI_OK_UTILITY);
-	imp->numbered = true;
 }
 
 /*
@@ -724,33 +723,73 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 /* Row numbers a set of plain outcomes holds: those with the same rn / SET_ROWS. */
 #define SET_ROWS 1000
 
-/* One contactsync_import_row_set row: n rows of status k (prevs for updates). */
-static void
-write_set(CsImport *imp, SPIPlanPtr insert, MemoryContext setcxt, int k,
-		  Datum *rns, Datum *cids, Datum *prevs, int n)
+/* The set being gathered: rows of one status and one thousand of row numbers. */
+typedef struct SetBuffer
 {
-	MemoryContext old = MemoryContextSwitchTo(setcxt);
+	CsImport   *imp;
+	SPIPlanPtr	insert;			/* INSERT of a contactsync_import_row_set row */
+	MemoryContext cxt;			/* the previous values' copies; reset per set */
+	int			k;				/* the status (cs_statuses) */
+	int			n;
+	int32		bucket;			/* rn / SET_ROWS of its rows */
+	Datum		rns[SET_ROWS];
+	Datum		cids[SET_ROWS];
+	Datum		prevs[SET_ROWS];	/* updates only */
+} SetBuffer;
+
+/* Write the gathered set as one contactsync_import_row_set row. */
+static void
+set_flush(SetBuffer *b)
+{
+	MemoryContext old;
 	Datum		v[7];
 	char		nulls[8] = "      n";
 	int			rc;
 
-	v[0] = CStringGetTextDatum(imp->workspace);
-	v[1] = Int64GetDatum(imp->batch_id);
-	v[2] = CStringGetTextDatum(cs_statuses[k]);
-	v[3] = rns[0];
-	v[4] = PointerGetDatum(construct_array(rns, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
-	v[5] = PointerGetDatum(construct_array(cids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (b->n == 0)
+		return;
+	old = MemoryContextSwitchTo(b->cxt);
+	v[0] = CStringGetTextDatum(b->imp->workspace);
+	v[1] = Int64GetDatum(b->imp->batch_id);
+	v[2] = CStringGetTextDatum(cs_statuses[b->k]);
+	v[3] = b->rns[0];
+	v[4] = PointerGetDatum(construct_array(b->rns, b->n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	v[5] = PointerGetDatum(construct_array(b->cids, b->n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	v[6] = (Datum) 0;
-	if (prevs != NULL)
+	if (b->k == 1)
 	{
-		v[6] = PointerGetDatum(construct_array(prevs, n, JSONBOID, -1, false, TYPALIGN_INT));
+		v[6] = PointerGetDatum(construct_array(b->prevs, b->n, JSONBOID, -1, false, TYPALIGN_INT));
 		nulls[6] = ' ';
 	}
-	rc = SPI_execute_plan(insert, v, nulls, false, 0);
+	rc = SPI_execute_plan(b->insert, v, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "contactsync: writing a set of results failed (%s)", SPI_result_code_string(rc));
 	MemoryContextSwitchTo(old);
-	MemoryContextReset(setcxt);
+	MemoryContextReset(b->cxt);
+	b->n = 0;
+}
+
+/*
+ * Add row rn (in ascending order within status b->k) with its contact and,
+ * for an update, its previous values; a row of the next thousand writes the
+ * set gathered so far first.
+ */
+static void
+set_add(SetBuffer *b, int32 rn, int64 id, Datum prev)
+{
+	if (rn / SET_ROWS != b->bucket)
+		set_flush(b);
+	b->bucket = rn / SET_ROWS;
+	b->rns[b->n] = Int32GetDatum(rn);
+	b->cids[b->n] = Int64GetDatum(id);
+	if (b->k == 1)
+	{
+		MemoryContext old = MemoryContextSwitchTo(b->cxt);
+
+		b->prevs[b->n] = PointerGetDatum(PG_DETOAST_DATUM_COPY(prev));
+		MemoryContextSwitchTo(old);
+	}
+	b->n++;
 }
 
 /*
@@ -772,23 +811,17 @@ write_sets(CsImport *imp, const char *const plain[3])
 	int64		nrows = imp->rows;
 	uint8	   *status = NULL;	/* per row number: 0, or 1 + the status */
 	int64	   *ids = NULL;
-	Datum		rns[SET_ROWS],
-				cids[SET_ROWS],
-				prevs[SET_ROWS];
-	int			n = 0;
-	int64		bucket = -1;
 	Oid			types[7] = {TEXTOID, INT8OID, TEXTOID, INT4OID, INT4ARRAYOID, INT8ARRAYOID, JSONBARRAYOID};
-	SPIPlanPtr	insert;
-	MemoryContext setcxt,
-				old;
+	SetBuffer  *b = palloc0(sizeof(SetBuffer));
 	int			k;
 
-	insert = SPI_prepare(psprintf("INSERT INTO %s.contactsync_import_row_set "
-								  "(workspace, batch_id, status, first_row, row_numbers, contact_ids, previous) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7)", imp->schema), 7, types);
-	if (insert == NULL)
+	b->imp = imp;
+	b->insert = SPI_prepare(psprintf("INSERT INTO %s.contactsync_import_row_set "
+									 "(workspace, batch_id, status, first_row, row_numbers, contact_ids, previous) "
+									 "VALUES ($1, $2, $3, $4, $5, $6, $7)", imp->schema), 7, types);
+	if (b->insert == NULL)
 		elog(ERROR, "contactsync: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	setcxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync sets", ALLOCSET_DEFAULT_SIZES);
+	b->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync sets", ALLOCSET_DEFAULT_SIZES);
 
 	for (k = 0; k < 3; k++)
 	{
@@ -804,6 +837,8 @@ write_sets(CsImport *imp, const char *const plain[3])
 			ids = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * (nrows + 1),
 											 MCXT_ALLOC_HUGE);
 		}
+		b->k = k;
+		b->bucket = -1;
 		portal = SPI_cursor_open_with_args(NULL, plain[k], 0, NULL, NULL, NULL, false, 0);
 		for (;;)
 		{
@@ -824,6 +859,7 @@ write_sets(CsImport *imp, const char *const plain[3])
 				bool		isnull;
 				int32		rn = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
 				int64		id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+				Datum		prev;
 
 				if (rn < 1 || rn > nrows)
 					elog(ERROR, "contactsync: row number %d out of range", rn);
@@ -836,29 +872,15 @@ write_sets(CsImport *imp, const char *const plain[3])
 					ids[rn] = id;
 					continue;
 				}
-				/* an update: its set is complete once a row of the next comes */
-				if (rn / SET_ROWS != bucket && n > 0)
-				{
-					write_set(imp, insert, setcxt, k, rns, cids, prevs, n);
-					n = 0;
-				}
-				bucket = rn / SET_ROWS;
-				rns[n] = Int32GetDatum(rn);
-				cids[n] = Int64GetDatum(id);
-				prevs[n] = SPI_getbinval(tup, td, 3, &isnull);
+				prev = SPI_getbinval(tup, td, 3, &isnull);
 				if (isnull)
 					elog(ERROR, "contactsync: an update without previous values");
-				old = MemoryContextSwitchTo(setcxt);
-				prevs[n] = PointerGetDatum(PG_DETOAST_DATUM_COPY(prevs[n]));
-				MemoryContextSwitchTo(old);
-				n++;
+				set_add(b, rn, id, prev);
 			}
 			SPI_freetuptable(tt);
 		}
 		SPI_cursor_close(portal);
-		if (updated && n > 0)
-			write_set(imp, insert, setcxt, k, rns, cids, prevs, n);
-		n = 0;
+		set_flush(b);
 	}
 
 	/* The created and unchanged sets, in row order. */
@@ -866,27 +888,16 @@ write_sets(CsImport *imp, const char *const plain[3])
 	{
 		int64		rn;
 
-		n = 0;
-		bucket = -1;
+		b->k = k;
+		b->bucket = -1;
 		for (rn = 1; rn <= nrows; rn++)
-		{
-			if (status[rn] != k + 1)
-				continue;
-			if (rn / SET_ROWS != bucket && n > 0)
-			{
-				write_set(imp, insert, setcxt, k, rns, cids, NULL, n);
-				n = 0;
-			}
-			bucket = rn / SET_ROWS;
-			rns[n] = Int32GetDatum((int32) rn);
-			cids[n] = Int64GetDatum(ids[rn]);
-			n++;
-		}
-		if (n > 0)
-			write_set(imp, insert, setcxt, k, rns, cids, NULL, n);
+			if (status[rn] == k + 1)
+				set_add(b, (int32) rn, ids[rn], (Datum) 0);
+		set_flush(b);
 	}
-	SPI_freeplan(insert);
-	MemoryContextDelete(setcxt);
+	SPI_freeplan(b->insert);
+	MemoryContextDelete(b->cxt);
+	pfree(b);
 	if (status != NULL)
 	{
 		pfree(status);
@@ -921,6 +932,7 @@ run_phases(CsImport *imp)
 	Datum		pv[9];
 	char		pn[10] = "         ";
 	char	   *inserts = NULL;
+	bool		creates;		/* rows create contacts (numbered in contactsync_new) */
 	int			f;
 	int64		nmatched = 0;	/* rows matched */
 	int64		nmatched_open = 0;	/* of those, rows still open */
@@ -1185,13 +1197,13 @@ run_phases(CsImport *imp)
 	pn[3] = imp->platform_name ? ' ' : 'n';
 	pn[4] = imp->add_tags ? ' ' : 'n';
 	imp->unified = false;
-	imp->numbered = false;
 	if (imp->unify && !imp->dry_run)
 	{
 		imp->unified = unify_before_creates(imp, &pending);
 		if (imp->unified)
 			cs_progress(imp, "unification", imp->rows);
 	}
+	creates = !imp->dry_run && imp->ncreate > 0;
 	pv[7] = cs_int8_array(pending.ids, pending.n);
 	pv[8] = cs_int8_array(pending.ucids, pending.n);
 
@@ -1210,12 +1222,12 @@ run_phases(CsImport *imp)
 	 * of the table the join scans, both tables being in row order, and
 	 * only the locality of the index entries depends on it.
 	 */
-	if (!imp->dry_run && imp->ncreate > 0)
+	if (creates)
 	{
 		StringInfoData cols,
 					src;
 
-		if (!imp->numbered)
+		if (!imp->unified)		/* (which numbered them) */
 			number_creates(imp, false);
 		initStringInfo(&cols);
 		initStringInfo(&src);
@@ -1304,7 +1316,7 @@ run_phases(CsImport *imp)
 							 "LEFT JOIN pg_temp.contactsync_match m ON m.rn = w.rn %s WHERE NOT %s ",
 							 exprs,
 			/* with sets, a created row is never a row of its own outside a dry run */
-							 imp->row_sets || !imp->numbered ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
+							 imp->row_sets || !creates ? "CROSS JOIN (SELECT NULL::pg_catalog.int8 AS id) AS i" :
 							 "LEFT JOIN pg_temp.contactsync_new i ON i.rn = w.rn",
 							 imp->row_sets ? PLAIN_ROW : "false");
 		appendStringInfoString(&sql, "RETURNING status) ");
@@ -1331,7 +1343,7 @@ run_phases(CsImport *imp)
 	{
 		const char *plain[3] = {
 			/* created: every row of contactsync_new, with its id */
-			imp->numbered ? "SELECT n.rn, n.id FROM pg_temp.contactsync_new n" : NULL,
+			creates ? "SELECT n.rn, n.id FROM pg_temp.contactsync_new n" : NULL,
 			/* updated with no warning, in row order (by the index on rn), with the previous values */
 			"SELECT u.rn, u.id, u.previous FROM pg_temp.contactsync_upd u WHERE " PLAIN_UPDATE " ORDER BY u.rn",
 
@@ -1583,7 +1595,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 		int64		nmembers;
 
 		/* The contacts the import created: numbered in contactsync_new. */
-		const char *created = imp->numbered ? "SELECT n.id FROM pg_temp.contactsync_new n" :
+		const char *created = imp->counts[0] > 0 ? "SELECT n.id FROM pg_temp.contactsync_new n" :
 			"SELECT NULL::pg_catalog.int8 AS id WHERE false";
 
 		/*

@@ -93,7 +93,6 @@ typedef struct CsImport
 	int64		rows;
 	int64		conflicts;		/* contacts in conflicts the import touched */
 	bool		unified;		/* unification ran before the creates */
-	bool		numbered;		/* the creates' ids are in pg_temp.contactsync_new */
 	int64		ncreate;		/* rows that create, once classified */
 	int64		nopen;			/* rows the reader left open (no status yet) */
 } CsImport;
