@@ -43,6 +43,14 @@ CREATE TABLE staging_upd AS
     FROM staging;
 -- The baseline table: the store's columns, defaults and indexes.
 CREATE TABLE baseline (LIKE contactsync_contact INCLUDING ALL);
+-- and its storage parameters (its fill factor; LIKE copies none of them).
+DO \$\$
+BEGIN
+  EXECUTE pg_catalog.format('ALTER TABLE public.baseline SET (%s)',
+    (SELECT COALESCE(pg_catalog.array_to_string(c.reloptions, ', '), 'fillfactor = 100')
+       FROM pg_catalog.pg_class c WHERE c.oid = 'public.contactsync_contact'::pg_catalog.regclass));
+END
+\$\$;
 VACUUM ANALYZE staging, staging_upd;
 CHECKPOINT;
 SQL

@@ -100,5 +100,13 @@ SELECT 'U' || pg_catalog.md5('incbad' || i), '0912-' || i, 'Bad ' || i, NULL
 
 -- The baseline table: the store's columns, defaults and indexes.
 CREATE TABLE public.baseline (LIKE public.contactsync_contact INCLUDING ALL);
+-- and its storage parameters (its fill factor; LIKE copies none of them).
+DO $$
+BEGIN
+  EXECUTE pg_catalog.format('ALTER TABLE public.baseline SET (%s)',
+    (SELECT COALESCE(pg_catalog.array_to_string(c.reloptions, ', '), 'fillfactor = 100')
+       FROM pg_catalog.pg_class c WHERE c.oid = 'public.contactsync_contact'::pg_catalog.regclass));
+END
+$$;
 VACUUM ANALYZE public.line_new, public.email_new, public.whatsapp_new,
   public.line_upd, public.email_upd, public.whatsapp_upd, public.line_inc;

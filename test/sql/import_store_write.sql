@@ -124,6 +124,23 @@ SELECT workspace, count(*) AS contacts FROM contactsync_contact
 DROP OWNED BY cs_rls_importer;
 DROP ROLE cs_rls_importer;
 
+-- Rule: the store keeps room on its pages (fillfactor 90), so an update of
+-- fields no index covers (here the name) writes the new row version on its
+-- page as a heap-only tuple: no new entry in any index.  Twenty contacts
+-- spread over the pages of a new workspace are renamed; every one of the
+-- updates is HOT (with pages filled to 100% none would be).
+SELECT reloptions FROM pg_class WHERE oid = 'contactsync_contact'::regclass;
+SELECT created FROM contactsync_import('write_staging', 'line_uid', workspace => 'hot');
+CREATE TABLE hot_staging AS
+  SELECT line_uid, 'Renamed ' || name AS name FROM write_staging
+   WHERE line_uid LIKE 'U%' AND ('x' || substr(line_uid, 2, 7))::bit(28)::int % 125 = 0;
+BEGIN;
+SELECT updated, unchanged FROM contactsync_import('hot_staging', 'line_uid', workspace => 'hot');
+SELECT n_tup_upd AS updates, n_tup_hot_upd AS hot_updates, n_tup_upd = n_tup_hot_upd AS every_update_hot
+  FROM pg_stat_xact_user_tables WHERE relid = 'contactsync_contact'::regclass;
+COMMIT;
+DROP TABLE hot_staging;
+
 DROP VIEW written;
 DROP TABLE write_staging, seen_by_trigger;
 DROP FUNCTION note_insert();
