@@ -588,33 +588,47 @@ number_creates(CsImport *imp, bool identifiers)
 }
 
 /*
- * Unification before the creates.  When the import's seeds (the contacts
- * it creates, and the updated ones that can regroup) are enough for the
- * run to read the whole workspace anyway (cs_unify_covers), the new
- * contacts get their ids first (pg_temp.contactsync_new, in row order) and
- * take part in that read as if stored; each is then inserted once with its
- * person.  Inserting them as their own persons and updating the ones that
- * join another would write every such contact twice, with entries in all
- * the contact table's indexes each time.  Returns false, doing nothing,
- * when the run would grow a closure instead: the creates insert as before
- * and unification follows them.  On true, *pending holds the new contacts
- * whose person is not themselves.
+ * Unification before the creates.  The new contacts get their ids first
+ * (pg_temp.contactsync_new, in row order) and take part in the run as if
+ * stored; each is then inserted once with its person.  Inserting them as
+ * their own persons and updating the ones that join another would write
+ * every such contact twice, with entries in all the contact table's
+ * indexes each time.  When the import's seeds (the contacts it creates,
+ * and the updated ones that can regroup) are enough for the run to read
+ * the whole workspace (cs_unify_covers), it does; otherwise it grows the
+ * closure of the updated seeds and of the stored contacts that share a
+ * value with a new one.  Returns false, doing nothing, when the import
+ * creates nothing: unification follows the updates.  On true, *pending
+ * holds the new contacts whose person is not themselves.
  */
 static bool
 unify_before_creates(CsImport *imp, CsUnifyPending *pending)
 {
 	int64		ncreate = imp->ncreate;
-	int64		nregroup = spi_count("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup");
+	int64		nregroup;
 
-	if (!cs_unify_covers(imp->schema, imp->workspace, ncreate + nregroup, ncreate))
+	if (ncreate == 0)
 		return false;
+	nregroup = spi_count("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd u WHERE u.changed AND u.regroup");
 	number_creates(imp, true);
 	memset(pending, 0, sizeof(*pending));
 	pending->sql = psprintf("SELECT n.id, false, %d::pg_catalog.int8, n.customer_id, n.email, n.phone, "
 							"n.whatsapp_mobile, n.line_uid, NULL::pg_catalog.text, NULL::pg_catalog.text "
 							"FROM pg_temp.contactsync_new n",
 							CS_UNIFY_PENDING);
-	cs_unify_with_pending(imp->schema, imp->workspace, pending);
+	if (cs_unify_covers(imp->schema, imp->workspace, ncreate + nregroup, ncreate))
+		cs_unify_with_pending(imp->schema, imp->workspace, pending);
+	else
+	{
+		bool		isnull;
+		Datum		seeds;
+
+		cs_spi_exec("SELECT COALESCE(pg_catalog.array_agg(u.id), '{}') FROM pg_temp.contactsync_upd u "
+					"WHERE u.changed AND u.regroup", 0, NULL, NULL, NULL, SPI_OK_SELECT);
+		seeds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		seeds = PointerGetDatum(DatumGetArrayTypePCopy(seeds));
+		cs_unify_around_pending(imp->schema, imp->workspace, seeds, pending);
+	}
 	return true;
 }
 
@@ -1210,11 +1224,10 @@ run_phases(CsImport *imp)
 	/*
 	 * The creates: ids drawn in row order (pg_temp.contactsync_new; already
 	 * there when unification ran first), each new contact with every field
-	 * of its row.  With unification on, a new contact starts as its own
-	 * person (unified_contact_id = its id) unless unification ran first and
-	 * put it in another (the pending ids and persons, $8 and $9);
-	 * unification after the creates rewrites only the contacts that join an
-	 * existing group.  They are written as COPY writes rows
+	 * of its row.  With unification on, unification ran first: a new
+	 * contact is written with its person, another contact's id for those
+	 * it put in another person (the pending ids and persons, $8 and $9),
+	 * its own id otherwise.  They are written as COPY writes rows
 	 * (cs_bulk_insert, src/bulk.c), or, where the store needs the
 	 * executor's INSERT (a trigger, row-level security, column privileges),
 	 * by an INSERT in the statement below.  The rows are not ordered: a

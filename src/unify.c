@@ -21,9 +21,12 @@
  * with unify_split take no part: each is a person of its own.
  *
  * A run covers a whole workspace, or the part of it connected to some seed
- * contacts (the contacts an import created or changed): the closure under
+ * contacts (the contacts an import changed, and the stored contacts that
+ * share a value with the contacts it is about to create): the closure under
  * shared identifiers, former group-mates and conflict partners, found a
- * frontier at a time with indexed look-ups.
+ * frontier at a time with indexed look-ups.  Contacts an import is about to
+ * create take part before they are stored (CsUnifyPending): the run returns
+ * their persons for the import to write with them.
  */
 #include "postgres.h"
 
@@ -209,18 +212,30 @@ contact_row(HeapTuple t, TupleDesc d, void *state)
 }
 
 /*
+ * The pending contacts of a run (CsUnifyPending.sql) as a FROM item with
+ * named columns.
+ */
+static char *
+pending_rel(const char *pending_sql)
+{
+	return psprintf("(%s) AS p(id, unify_split, unified_contact_id, customer_id, email, phone, "
+					"whatsapp_mobile, line_uid, fb_id, ig_id)", pending_sql);
+}
+
+/*
  * Load the contacts of the run (the ids in $2): contacts without a
  * customer_id one per row, contacts with one grouped by it, so each group row
  * is one customer_id group; split contacts apart.  The scope is read once by
  * id (a materialised CTE), so no branch can pick a plan that walks a whole
- * identifier index of the store.
+ * identifier index of the store.  With pending_sql, the pending contacts are
+ * listed with them.
  */
 static void
 load_contacts(const char *schema, Datum *args, Oid *types, int nargs,
-			  Contacts *c, int64 **split_ids, int *nsplit)
+			  const char *pending_sql, Contacts *c, int64 **split_ids, int *nsplit)
 {
 	char	   *sql = psprintf("WITH c AS MATERIALIZED (SELECT c.id, c.customer_id, c.unify_split "
-							   "FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = ANY ($2)) "
+							   "FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = ANY ($2)%s%s) "
 							   "SELECT true AS is_group, pg_catalog.array_agg(c.id) FILTER (WHERE NOT c.unify_split), "
 							   "pg_catalog.array_agg(c.id) FILTER (WHERE c.unify_split) "
 							   "FROM c WHERE c.customer_id IS NOT NULL GROUP BY c.customer_id "
@@ -228,7 +243,9 @@ load_contacts(const char *schema, Datum *args, Oid *types, int nargs,
 							   "WHERE c.customer_id IS NULL AND NOT c.unify_split "
 							   "UNION ALL SELECT false, NULL, ARRAY[c.id] FROM c "
 							   "WHERE c.customer_id IS NULL AND c.unify_split",
-							   schema);
+							   schema,
+							   pending_sql ? " UNION ALL SELECT p.id, p.customer_id, p.unify_split FROM " : "",
+							   pending_sql ? pending_rel(pending_sql) : "");
 	ContactRows cr = {0};
 	int			i;
 
@@ -247,6 +264,36 @@ load_contacts(const char *schema, Datum *args, Oid *types, int nargs,
 	}
 	*split_ids = cr.split_ids;
 	*nsplit = cr.nsplit;
+
+	/*
+	 * With pending contacts, current marks them (CS_UNIFY_PENDING), so the
+	 * run returns their persons instead of writing them; the stored contacts
+	 * are marked unread (-1): their unified_contact_id is written where it
+	 * differs, as without pending contacts.
+	 */
+	if (pending_sql != NULL)
+	{
+		uint64		r;
+		int			rc;
+
+		c->current = palloc_extended(sizeof(int64) * Max(cr.n, 1), MCXT_ALLOC_HUGE);
+		for (i = 0; i < cr.n; i++)
+			c->current[i] = -1;
+		rc = SPI_execute(psprintf("SELECT p.id FROM %s", pending_rel(pending_sql)), false, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "pending contacts query failed: %s", SPI_result_code_string(rc));
+		for (r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			int			pos = cs_find_id(c->ids, c->n,
+										 DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+																	 SPI_tuptable->tupdesc, 1, &isnull)));
+
+			if (pos >= 0)
+				c->current[pos] = CS_UNIFY_PENDING;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
 }
 
 /* What load_shared collects. */
@@ -297,26 +344,33 @@ shared_row(HeapTuple t, TupleDesc d, void *state)
 
 /*
  * Load every unify-key value shared by two or more contacts of the run (the
- * ids in $2).  phone and whatsapp_mobile are one phone space: either key
- * brings the values of both columns.
+ * ids in $2, and the pending contacts of pending_sql).  phone and
+ * whatsapp_mobile are one phone space: either key brings the values of both
+ * columns.
  */
 static Shared *
 load_shared(const char *schema, Datum *args, Oid *types, int nargs,
-			const Contacts *c, int *nshared)
+			const char *pending_sql, const Contacts *c, int *nshared)
 {
 	char	   *sql = psprintf("SELECT s.k || ':' || s.v, pg_catalog.array_agg(s.id) FROM ("
-							   "SELECT c.id, u.k, u.v FROM %s.contactsync_contact c "
+							   "SELECT c.id, u.k, u.v FROM (SELECT c.id, c.email, c.phone, c.whatsapp_mobile, "
+							   "c.line_uid, c.fb_id, c.ig_id FROM %s.contactsync_contact c "
+							   "WHERE c.workspace = $1 AND c.id = ANY ($2) AND NOT c.unify_split%s%s) AS c "
 							   "CROSS JOIN LATERAL (VALUES ('email', c.email, 'email'), ('phone', c.phone, 'phone'), "
 							   "('phone', c.whatsapp_mobile, 'whatsapp_mobile'), ('line_uid', c.line_uid, 'line_uid'), "
 							   "('fb_id', c.fb_id, 'fb_id'), ('ig_id', c.ig_id, 'ig_id')) AS u(k, v, field) "
 							   "CROSS JOIN LATERAL (SELECT COALESCE((SELECT st.unify_keys FROM %s.contactsync_settings st "
 							   "WHERE st.workspace = $1), ARRAY['email', 'phone', 'customer_id', 'line_uid', "
 							   "'whatsapp_mobile', 'fb_id', 'ig_id']) AS ks) AS ws "
-							   "WHERE c.workspace = $1 AND c.id = ANY ($2) AND NOT c.unify_split AND u.v IS NOT NULL "
+							   "WHERE u.v IS NOT NULL "
 							   "AND CASE WHEN u.k = 'phone' THEN ws.ks && ARRAY['phone', 'whatsapp_mobile'] "
 							   "ELSE u.field = ANY (ws.ks) END) AS s "
 							   "GROUP BY s.k, s.v HAVING pg_catalog.count(*) > 1",
-							   schema, schema);
+							   schema,
+							   pending_sql ? " UNION ALL SELECT p.id, p.email, p.phone, p.whatsapp_mobile, "
+							   "p.line_uid, p.fb_id, p.ig_id FROM " : "",
+							   pending_sql ? pending_rel(pending_sql) : "",
+							   schema);
 	SharedRows	sr = {0};
 
 	sr.c = c;
@@ -359,26 +413,73 @@ add_link(LinkArray *a, int32 comp, int32 cid)
 	a->n++;
 }
 
+/* The contacts a closure has reached: a set, and the same in arrival order. */
+typedef struct ClosureSet
+{
+	HTAB	   *seen;
+	int64	   *all;
+	int			nall,
+				allcap;
+} ClosureSet;
+
+/* Add a contact; true when it is new (then it joins the next frontier). */
+static bool
+closure_add(ClosureSet *set, int64 id)
+{
+	bool		found;
+
+	hash_search(set->seen, &id, HASH_ENTER, &found);
+	if (found)
+		return false;
+	if (set->nall == set->allcap)
+	{
+		set->allcap *= 2;
+		set->all = repalloc_huge(set->all, sizeof(int64) * set->allcap);
+	}
+	set->all[set->nall++] = id;
+	return true;
+}
+
+/*
+ * Add the ids of the last query's rows to the set; the new ones are
+ * appended to *next (grown to hold them), counted by *nnext.
+ */
+static void
+closure_take(ClosureSet *set, Datum **next, int *nnext)
+{
+	uint64		r;
+
+	*next = repalloc(*next, sizeof(Datum) * (*nnext + Max(SPI_processed, 1)));
+	for (r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (!isnull && closure_add(set, id))
+			(*next)[(*nnext)++] = Int64GetDatum(id);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /*
  * Grow the seed set to its closure: contacts sharing an identifier or
  * customer_id, former group-mates and conflict partners, a frontier at a
- * time.  Returns a sorted int8[] Datum.
+ * time.  With pending contacts (pending_sql), the stored contacts sharing an
+ * identifier or customer_id with one of them are seeds too (the pending
+ * contacts themselves are not stored, so not in the result).  Returns a
+ * sorted int8[] Datum of stored contacts.
  */
 static Datum
-closure(const char *schema, const char *workspace, Datum seeds)
+closure(const char *schema, const char *workspace, Datum seeds, const char *pending_sql)
 {
 	HASHCTL		ctl;
-	HTAB	   *seen;
+	ClosureSet	set;
 	ArrayType  *arr = DatumGetArrayTypeP(seeds);
 	Datum	   *elems;
 	int			nelems,
 				i;
-	int64	   *all;
-	int			nall = 0,
-				allcap;
 	Datum	   *frontier;
 	int			nfront = 0;
-	char	   *sql;
 	SPIPlanPtr	plan;
 	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
 	StringInfoData q;
@@ -393,23 +494,35 @@ closure(const char *schema, const char *workspace, Datum seeds)
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(int64);
 	ctl.hcxt = CurrentMemoryContext;
-	seen = hash_create("contactsync closure", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	set.seen = hash_create("contactsync closure", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	deconstruct_array(arr, INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, NULL, &nelems);
-	allcap = Max(nelems * 2, 64);
-	all = palloc(sizeof(int64) * allcap);
+	set.allcap = Max(nelems * 2, 64);
+	set.all = palloc(sizeof(int64) * set.allcap);
+	set.nall = 0;
 	frontier = palloc(sizeof(Datum) * Max(nelems, 1));
 	for (i = 0; i < nelems; i++)
-	{
-		int64		id = DatumGetInt64(elems[i]);
-		bool		found;
+		if (closure_add(&set, DatumGetInt64(elems[i])))
+			frontier[nfront++] = elems[i];
 
-		hash_search(seen, &id, HASH_ENTER, &found);
-		if (!found)
-		{
-			all[nall++] = id;
-			frontier[nfront++] = Int64GetDatum(id);
-		}
+	/* The stored contacts that share a value with a pending contact. */
+	if (pending_sql != NULL)
+	{
+		int			rc;
+		Datum		ws = CStringGetTextDatum(workspace);
+		Oid			wt = TEXTOID;
+
+		initStringInfo(&q);
+		appendStringInfo(&q, "WITH f AS MATERIALIZED (SELECT * FROM %s) ", pending_rel(pending_sql));
+		for (i = 0; i < (int) lengthof(pairs); i++)
+			if (strcmp(pairs[i][0], "unified_contact_id") != 0)
+				appendStringInfo(&q, "%sSELECT n.id FROM f JOIN %s.contactsync_contact n ON n.workspace = $1 AND n.%s = f.%s ",
+								 i > 0 ? "UNION " : "", schema, pairs[i][1], pairs[i][0]);
+		rc = SPI_execute_with_args(q.data, 1, &wt, &ws, NULL, false, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "closure query failed: %s", SPI_result_code_string(rc));
+		closure_take(&set, &frontier, &nfront);
+		pfree(q.data);
 	}
 
 	initStringInfo(&q);
@@ -420,17 +533,15 @@ closure(const char *schema, const char *workspace, Datum seeds)
 	appendStringInfo(&q, "UNION SELECT m2.contact_id FROM f JOIN %s.contactsync_conflict_member m1 "
 					 "ON m1.workspace = $1 AND m1.contact_id = f.id JOIN %s.contactsync_conflict_member m2 "
 					 "ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id", schema, schema);
-	sql = q.data;
-	plan = SPI_prepare(sql, 2, types);
+	plan = SPI_prepare(q.data, 2, types);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 
 	while (nfront > 0)
 	{
 		Datum		args[2];
-		uint64		r;
 		int			rc;
-		Datum	   *next;
+		Datum	   *next = palloc(sizeof(Datum));
 		int			nnext = 0;
 
 		CHECK_FOR_INTERRUPTS();
@@ -439,39 +550,19 @@ closure(const char *schema, const char *workspace, Datum seeds)
 		rc = SPI_execute_plan(plan, args, NULL, false, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "closure query failed: %s", SPI_result_code_string(rc));
-		next = palloc(sizeof(Datum) * Max(SPI_processed, 1));
-		for (r = 0; r < SPI_processed; r++)
-		{
-			bool		isnull,
-						found;
-			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-
-			if (isnull)
-				continue;
-			hash_search(seen, &id, HASH_ENTER, &found);
-			if (found)
-				continue;
-			if (nall == allcap)
-			{
-				allcap *= 2;
-				all = repalloc_huge(all, sizeof(int64) * allcap);
-			}
-			all[nall++] = id;
-			next[nnext++] = Int64GetDatum(id);
-		}
-		SPI_freetuptable(SPI_tuptable);
+		closure_take(&set, &next, &nnext);
 		pfree(frontier);
 		frontier = next;
 		nfront = nnext;
 	}
-	hash_destroy(seen);
-	qsort(all, nall, sizeof(int64), cmp_int64);
+	hash_destroy(set.seen);
+	qsort(set.all, set.nall, sizeof(int64), cmp_int64);
 	{
-		Datum	   *d = palloc(sizeof(Datum) * Max(nall, 1));
+		Datum	   *d = palloc(sizeof(Datum) * Max(set.nall, 1));
 
-		for (i = 0; i < nall; i++)
-			d[i] = Int64GetDatum(all[i]);
-		return PointerGetDatum(construct_array(d, nall, INT8OID, 8, true, TYPALIGN_DOUBLE));
+		for (i = 0; i < set.nall; i++)
+			d[i] = Int64GetDatum(set.all[i]);
+		return PointerGetDatum(construct_array(d, set.nall, INT8OID, 8, true, TYPALIGN_DOUBLE));
 	}
 }
 
@@ -665,7 +756,7 @@ writer_finish(UcidWriter *w)
 }
 
 static CsUnifyStats unify_run(const char *schema, const char *workspace, Datum seeds,
-							  CsUnifyPending *pending);
+							  CsUnifyPending *pending, bool around);
 
 /*
  * cs_unify — regroup the workspace, or the part connected to `seeds` (an
@@ -674,17 +765,30 @@ static CsUnifyStats unify_run(const char *schema, const char *workspace, Datum s
 CsUnifyStats
 cs_unify(const char *schema, const char *workspace, Datum seeds)
 {
-	return unify_run(schema, workspace, seeds, NULL);
+	return unify_run(schema, workspace, seeds, NULL, false);
 }
 
 CsUnifyStats
 cs_unify_with_pending(const char *schema, const char *workspace, CsUnifyPending *pending)
 {
-	return unify_run(schema, workspace, (Datum) 0, pending);
+	return unify_run(schema, workspace, (Datum) 0, pending, false);
 }
 
+CsUnifyStats
+cs_unify_around_pending(const char *schema, const char *workspace, Datum seeds,
+						CsUnifyPending *pending)
+{
+	return unify_run(schema, workspace, seeds, pending, true);
+}
+
+/*
+ * around: the run covers the closure of the seeds and the pending contacts
+ * (cs_unify_around_pending); otherwise pending contacts come with a whole
+ * workspace.
+ */
 static CsUnifyStats
-unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending *pending)
+unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending *pending,
+		  bool around)
 {
 	CsUnifyStats stats = {0};
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync unify",
@@ -722,9 +826,10 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(cxt);
 	args[0] = CStringGetTextDatum(workspace);
-	if (pending == NULL && seeds != (Datum) 0 && !seeds_cover_workspace(schema, workspace, seeds))
+	if (around ||
+		(pending == NULL && seeds != (Datum) 0 && !seeds_cover_workspace(schema, workspace, seeds)))
 	{
-		scope = closure(schema, workspace, seeds);
+		scope = closure(schema, workspace, seeds, around ? pending->sql : NULL);
 		args[1] = scope;
 		nargs = 2;
 	}
@@ -740,9 +845,11 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 								pending ? pending->sql : NULL, &c, &split, &shared, &nshared);
 	else
 	{
-		load_contacts(schema, args, types, nargs, &c, &split.ids, &split.n);
+		const char *pending_sql = around ? pending->sql : NULL;
+
+		load_contacts(schema, args, types, nargs, pending_sql, &c, &split.ids, &split.n);
 		split.current = NULL;
-		shared = load_shared(schema, args, types, nargs, &c, &nshared);
+		shared = load_shared(schema, args, types, nargs, pending_sql, &c, &nshared);
 	}
 
 	/* 2. Components of contacts without a customer_id. */

@@ -45,6 +45,14 @@ typedef struct CsUnifyPending
 extern CsUnifyStats cs_unify_with_pending(const char *schema, const char *workspace,
 										  CsUnifyPending *pending);
 
+/*
+ * Regroup the part of the workspace connected to the seed contacts (an
+ * int8[] Datum, possibly empty) and to the pending contacts, with the
+ * pending contacts in it.
+ */
+extern CsUnifyStats cs_unify_around_pending(const char *schema, const char *workspace,
+											Datum seeds, CsUnifyPending *pending);
+
 /* An int8[] Datum of the n values (palloc'd in the current context). */
 extern Datum cs_int8_array(const int64 *v, int n);
 

@@ -16,7 +16,8 @@ typedef struct Contacts
 	int64	   *ids;
 	int32	   *cid;			/* customer_id group, or -1 */
 	int			ncid;
-	int64	   *current;		/* stored unified_contact_id (-1: NULL), or NULL if not read */
+	int64	   *current;		/* stored unified_contact_id (-1: NULL or not read;
+								 * CS_UNIFY_PENDING: not stored yet), or NULL if not read */
 } Contacts;
 
 /* A unify-key value shared by two or more contacts. */

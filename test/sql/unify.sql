@@ -263,6 +263,48 @@ SELECT count(*) AS contacts_written_by_full_run FROM big_writes;
 SELECT count(*) AS conflict_rows_changed FROM (
   (SELECT * FROM contactsync_conflict_member WHERE workspace = 'big' EXCEPT SELECT * FROM big_conflicts)
   UNION ALL (SELECT * FROM big_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'big')) d;
+
+-- A small import (fewer than 1,000 seeds: it grows a closure instead of
+-- reading the workspace) unifies its new contacts before inserting them
+-- too: each is written once, with its person, and no contact row is
+-- updated.  Into the same workspace, 25 LINE contacts: 20 share an Email
+-- contact's address (e201 .. e220; e210 and e220 carry customer_ids), two
+-- share a new phone only with each other, and three carry customer_id C400
+-- with e500's address (e500 is in group C500): their group and C500 are
+-- linked directly, a conflict.
+CREATE TEMP TABLE small_line AS
+SELECT 'U' || pg_catalog.md5('small' || g) AS line_uid,
+       CASE WHEN g <= 20 THEN 'e' || (200 + g) || '@example.com' WHEN g > 22 THEN 'E500@example.com' END AS email,
+       CASE WHEN g IN (21, 22) THEN '0933' || '000021' END AS phone,
+       CASE WHEN g > 22 THEN 'C400' END AS customer_id
+  FROM pg_catalog.generate_series(1, 25) g;
+TRUNCATE big_writes;
+SELECT created, failed, conflicts FROM contactsync_import('small_line', 'line_uid', channel => 'line', workspace => 'big', region => 'TW');
+SELECT op, count(*) AS contact_rows FROM big_writes GROUP BY op ORDER BY op;
+-- the twenty joined their Email contact's person ...
+SELECT count(*) AS joined_email_person,
+       count(*) FILTER (WHERE l.unified_contact_id IS DISTINCT FROM e.unified_contact_id) AS not_joined
+  FROM small_line s JOIN contactsync_contact l ON l.workspace = 'big' AND l.channel = 'line' AND l.line_uid = s.line_uid
+  JOIN contactsync_contact e ON e.workspace = 'big' AND e.channel = 'email' AND e.email = l.email
+ WHERE s.email LIKE 'e2%';
+-- ... the two sharing a phone are one person, named by the smaller id ...
+SELECT count(DISTINCT l.unified_contact_id) AS persons, min(l.unified_contact_id) = min(l.id) AS named_by_smaller_id
+  FROM small_line s JOIN contactsync_contact l ON l.workspace = 'big' AND l.channel = 'line' AND l.line_uid = s.line_uid
+ WHERE s.phone IS NOT NULL;
+-- ... and the three joined group C400, in conflict with group C500.
+SELECT l.customer_id, l.unified_contact_id = (SELECT min(id) FROM contactsync_contact WHERE workspace = 'big' AND customer_id = 'C400') AS in_group_c400,
+       (SELECT customer_ids FROM contactsync_conflicts v WHERE v.workspace = 'big' AND v.contact_id = l.id) AS conflict_customer_ids
+  FROM small_line s JOIN contactsync_contact l ON l.workspace = 'big' AND l.channel = 'line' AND l.line_uid = s.line_uid
+ WHERE s.customer_id IS NOT NULL ORDER BY l.id;
+-- A full run afterwards writes no contact and keeps the conflict rows.
+TRUNCATE big_writes;
+DROP TABLE big_conflicts;
+CREATE TEMP TABLE big_conflicts AS SELECT * FROM contactsync_conflict_member WHERE workspace = 'big';
+SELECT * FROM contactsync_unify('big');
+SELECT count(*) AS contacts_written_by_full_run FROM big_writes;
+SELECT count(*) AS conflict_rows_changed FROM (
+  (SELECT * FROM contactsync_conflict_member WHERE workspace = 'big' EXCEPT SELECT * FROM big_conflicts)
+  UNION ALL (SELECT * FROM big_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'big')) d;
 DROP TRIGGER big_writes ON contactsync_contact;
 
 -- A run that changes more contacts than one write chunk (10,000) writes
