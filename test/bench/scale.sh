@@ -9,9 +9,11 @@
 #                     (the first run writes every contact)                 vs  SQL label propagation
 #   unify, no change  contactsync_unify() on the store as the imports left it
 #                                                                          vs  SQL label propagation
-#   incremental       a 1,000-row LINE file into the big store: the first  vs  the full unify
-#                     import after a rewrite of the store, and the steady
-#                     state (best of the next three)
+#   incremental       a 1,000-row LINE file into the big store (rolled      vs  the full unify
+#                     back), the first import and the steady state (best
+#                     of the next three): on the store as the new imports
+#                     built it, and again after the update import and the
+#                     full unification rewrote every contact
 #
 # The data (test/bench/scale_data.sql): N rows of files over three channels
 # sharing emails and phones, customer_ids with conflicts, and 3-4% bad rows.
@@ -89,11 +91,29 @@ checkpoint() { psql_q -c CHECKPOINT; note_disk; }
 
 # One line of the TSV: size, case, label, contactsync rows, ms, memory kB,
 # what it is compared with, its rows, its ms, target ratio.
+# The store's size in MB (heap, indexes and TOAST).
+store_mb() {
+  psql_q -At -c "SELECT pg_catalog.pg_total_relation_size('public.contactsync_contact') / 1048576"
+}
+
+# The 1,000-row import three more times, the first two rolled back, the
+# third rolled back or committed ($1): prints the best time.
+steady_import() {
+  local best="" i t sql
+  for i in 1 2 3; do
+    if [ "$i" -lt 3 ] || [ "$1" = rollback ]; then sql="BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK"; else sql=$(import_sql line_inc:line_uid:line); fi
+    read -r t _ < <(timed "$sql")
+    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  done
+  echo "$best"
+}
+
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$tsv"; }
 
 run_size() {
   local n=$1 start=$SECONDS contacts base_new cs_new mem_new cs_unch mem_unch base_upd cs_upd mem_upd \
-    base_unify cs_same mem_same cs_first mem_first cs_inc mem_inc cs_steady sql t i batches codes store disk_peak
+    base_unify cs_same mem_same cs_first mem_first cs_inc mem_inc cs_steady batches codes store disk_peak \
+    cs_built mem_built cs_built_steady size_built size_rewritten
   rm -f "$cs_tmp/disk.samples"
   echo "== $n rows: generating ..." >&2
   psql_q -c "CREATE EXTENSION contactsync"
@@ -106,6 +126,20 @@ run_size() {
   read -r cs_new mem_new < <(timed "$(import_sql "${files[@]}")")
   checkpoint
   read -r cs_unch mem_unch < <(timed "$(import_sql "${files[@]}")")
+
+  # The 1,000-row import into the store as the new imports built it (every
+  # import rolled back; the store goes on to the update): the first after a
+  # vacuum and a checkpoint, then the best of three more.  The same import
+  # is timed again below, on the store after the update import and the
+  # unification runs have rewritten every contact (dead space in its heap
+  # and indexes, vacuumed).
+  echo "== $n rows: 1,000-row import into the store as the imports built it ..." >&2
+  psql_q -c "VACUUM ANALYZE public.contactsync_contact"
+  checkpoint
+  sync
+  size_built=$(store_mb)
+  read -r cs_built mem_built < <(timed "BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK")
+  cs_built_steady=$(steady_import rollback)
   psql_q -c "DROP TABLE public.line_new, public.email_new, public.whatsapp_new"
   checkpoint
   read -r base_upd _ < <(timed "$(baseline_sql upsert "${updates[@]}")")
@@ -133,7 +167,7 @@ run_size() {
       || (SELECT pg_catalog.count(DISTINCT contact_id) FROM public.contactsync_conflict_member) || ' contacts in conflict'
       FROM public.contactsync_contact")
 
-  echo "== $n rows: 1,000-row import into the store ..." >&2
+  echo "== $n rows: 1,000-row import into the store after its rewrites ..." >&2
   # The first full run just rewrote every contact: vacuum the store first,
   # as autovacuum would after such an update, so the import is timed on a
   # store in its steady state, not paying for the rewrite's dead versions
@@ -152,13 +186,9 @@ run_size() {
   # steady state, where the store's pages are as the last import left
   # them (doc/performance.md: at 10,000,000 contacts the first import after
   # a rewrite of the store took up to five times as long as the next ones).
+  size_rewritten=$(store_mb)
   read -r cs_inc mem_inc < <(timed "BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK")
-  cs_steady=""
-  for i in 1 2 3; do
-    if [ "$i" -lt 3 ]; then sql="BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK"; else sql=$(import_sql line_inc:line_uid:line); fi
-    read -r t _ < <(timed "$sql")
-    if [ -z "$cs_steady" ] || [ "$t" -lt "$cs_steady" ]; then cs_steady=$t; fi
-  done
+  cs_steady=$(steady_import commit)
   note_disk
   disk_peak=$(sort -n "$cs_tmp/disk.samples" | tail -n 1)
   batches=$(psql_q -At -c "SELECT pg_catalog.string_agg(pg_catalog.format('%s %s: %s created, %s updated, %s unchanged, %s skipped, %s failed',
@@ -169,10 +199,12 @@ run_size() {
   record "$n" update "update every contact" "$n" "$cs_upd" "$mem_upd" "INSERT ... ON CONFLICT DO UPDATE" "$n" "$base_upd" 1.0
   record "$n" unify "full unify, first run (writes every contact)" "$contacts" "$cs_first" "$mem_first" "SQL label propagation" "$contacts" "$base_unify" 0.1
   record "$n" unify_same "full unify, nothing to change" "$contacts" "$cs_same" "$mem_same" "SQL label propagation" "$contacts" "$base_unify" 0.1
-  record "$n" incremental "1,000-row import into the store, first after the rewrite" 1000 "$cs_inc" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
-  record "$n" incremental_steady "1,000-row import into the store, steady state (best of the next three)" 1000 "$cs_steady" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
-  printf '%s\tcodes\t%s\n%s\tbatches\t%s\n%s\tstore\t%s\n%s\tdisk\t%s\n%s\telapsed\t%s\n' \
-    "$n" "$codes" "$n" "$batches" "$n" "$store" "$n" "$disk_peak" "$n" "$((SECONDS - start))" >>"$out_dir/scale.notes"
+  record "$n" incremental_built "1,000-row import into the store as the imports built it, first" 1000 "$cs_built" "$mem_built" "full unify, first run" "$contacts" "$cs_first" 0.02
+  record "$n" incremental_built_steady "1,000-row import into the store as the imports built it, steady state (best of the next three)" 1000 "$cs_built_steady" "$mem_built" "full unify, first run" "$contacts" "$cs_first" 0.02
+  record "$n" incremental "1,000-row import into the store after its rewrites, first" 1000 "$cs_inc" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
+  record "$n" incremental_steady "1,000-row import into the store after its rewrites, steady state (best of the next three)" 1000 "$cs_steady" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
+  printf '%s\tcodes\t%s\n%s\tbatches\t%s\n%s\tstore\t%s\n%s\tsizes\t%s MB as the imports built it, %s MB after its rewrites\n%s\tdisk\t%s\n%s\telapsed\t%s\n' \
+    "$n" "$codes" "$n" "$batches" "$n" "$store" "$n" "$size_built" "$size_rewritten" "$n" "$disk_peak" "$n" "$((SECONDS - start))" >>"$out_dir/scale.notes"
   echo "== $n rows: done in $((SECONDS - start)) s, cluster at most $((disk_peak / 1024)) MB on disk" >&2
 }
 
@@ -206,6 +238,8 @@ render_table() {
         met(r <= f[10] + 0), mb, met(mb <= lim), lim == 1024 ? "1 GB" : "512 MB"
       if (f[2] == "incremental") inc[f[1]] = f[5]
       if (f[2] == "incremental_steady") steady[f[1]] = f[5]
+      if (f[2] == "incremental_built") built[f[1]] = f[5]
+      if (f[2] == "incremental_built_steady") built_steady[f[1]] = f[5]
     }
     # The 1,000-row import at each size above 1,000,000 against its time there.
     function against_1m(t, label,   s, r) {
@@ -220,18 +254,21 @@ render_table() {
     END {
       for (i = 2; i <= ns; i++)
         for (j = i; j > 1 && size[j - 1] + 0 > size[j] + 0; j--) { t = size[j]; size[j] = size[j - 1]; size[j - 1] = t }
-      nc = split("new unchanged update unify unify_same incremental incremental_steady", cases, " ")
+      nc = split("new unchanged update unify unify_same incremental_built incremental_built_steady incremental incremental_steady", cases, " ")
       for (c = 1; c <= nc; c++)
         for (i = 1; i <= ns; i++)
           if ((cases[c], size[i]) in rec) { split(rec[cases[c], size[i]], f, "\t"); row(f) }
-      against_1m(inc, "first after the rewrite")
-      against_1m(steady, "steady state")
+      against_1m(built, "as the imports built the store, first")
+      against_1m(built_steady, "as the imports built the store, steady state")
+      against_1m(inc, "after the rewrites of the store, first")
+      against_1m(steady, "after the rewrites of the store, steady state")
       print ""
       while ((getline line < notes) > 0) {
         split(line, f, "\t")
         if (f[2] == "codes") printf "- %s rows, row codes of the new import (rows): %s\n", group(f[1]), f[3]
         else if (f[2] == "batches") printf "- %s rows, batches: %s\n", group(f[1]), f[3]
         else if (f[2] == "store") printf "- %s rows, store after the full unify: %s\n", group(f[1]), f[3]
+        else if (f[2] == "sizes") printf "- %s rows, the store (heap, indexes, TOAST) at the 1,000-row imports: %s\n", group(f[1]), f[3]
         else if (f[2] == "disk") printf "- %s rows, cluster directory at its largest (WAL included): %s MB\n", group(f[1]), group(f[3] / 1024)
         else if (f[2] == "elapsed") printf "- %s rows, whole size (generation included): %s s\n", group(f[1]), group(f[3])
       }
