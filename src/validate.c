@@ -116,15 +116,23 @@ cs_parse_number(const char *s, int len, char **out)
 		while (i < len && s[i] >= '0' && s[i] <= '9')
 			i++, frac_digits++;
 	}
-	if (i != len || int_digits + frac_digits == 0 || int_digits + frac_digits > 1000)
+	if (i != len || int_digits + frac_digits == 0)
+		return false;
+
+	/*
+	 * Integer part without leading zeros, at least one digit.  The limit of
+	 * 1,000 digits counts the digits kept, without leading zeros, so a
+	 * stored number parses again to itself (".5" with 1,000 digits is
+	 * stored as "0.5..." with 1,001).
+	 */
+	while (int_digits > 1 && s[start] == '0')
+		start++, int_digits--;
+	if ((int_digits == 1 && s[start] == '0' ? 0 : int_digits) + frac_digits > 1000)
 		return false;
 
 	initStringInfo(&buf);
 	if (neg)
 		appendStringInfoChar(&buf, '-');
-	/* Integer part without leading zeros, at least one digit. */
-	while (int_digits > 1 && s[start] == '0')
-		start++, int_digits--;
 	if (int_digits == 0)
 		appendStringInfoChar(&buf, '0');
 	else

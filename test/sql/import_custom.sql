@@ -33,6 +33,22 @@ INSERT INTO s VALUES ('U' || repeat('2', 32), 'bronze', '99', '2020-01-01', NULL
 SELECT updated FROM contactsync_import('s', 'line_uid', overwrite => false);
 SELECT custom FROM contactsync_contact WHERE line_uid = 'U' || repeat('2', 32);
 
+-- Rule: a number keeps at most 1,000 digits besides leading zeros, so its
+-- stored form (a "0" added before a bare fraction) is valid again: ".5"
+-- and 999 more digits imports, its stored form imports again unchanged,
+-- and 1,001 digits fail as invalid_custom_value.
+TRUNCATE s;
+INSERT INTO s (line_uid, cl_custom_points) VALUES
+  ('U' || repeat('5', 32), '.5' || repeat('9', 999)),
+  ('U' || repeat('6', 32), '1' || repeat('0', 1000));
+SELECT created, failed FROM contactsync_import('s', 'line_uid');
+SELECT length(custom ->> 'points') AS stored_length, left(custom ->> 'points', 4) AS stored_start
+  FROM contactsync_contact WHERE line_uid = 'U' || repeat('5', 32);
+TRUNCATE s;
+INSERT INTO s (line_uid, cl_custom_points)
+  SELECT line_uid, custom ->> 'points' FROM contactsync_contact WHERE line_uid = 'U' || repeat('5', 32);
+SELECT updated, unchanged, failed FROM contactsync_import('s', 'line_uid');
+
 -- An unknown time zone is misuse.
 SELECT * FROM contactsync_import('s', 'line_uid', timezone => 'Mars/Olympus');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
