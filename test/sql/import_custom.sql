@@ -36,7 +36,7 @@ SELECT custom FROM contactsync_contact WHERE line_uid = 'U' || repeat('2', 32);
 -- Rule: a number keeps at most 1,000 digits besides leading zeros, so its
 -- stored form (a "0" added before a bare fraction) is valid again: ".5"
 -- and 999 more digits imports, its stored form imports again unchanged,
--- and 1,001 digits fail as invalid_custom_value.
+-- and 1,001 digits fail (invalid_number).
 TRUNCATE s;
 INSERT INTO s (line_uid, cl_custom_points) VALUES
   ('U' || repeat('5', 32), '.5' || repeat('9', 999)),
