@@ -96,16 +96,34 @@ store_mb() {
   psql_q -At -c "SELECT pg_catalog.pg_total_relation_size('public.contactsync_contact') / 1048576"
 }
 
-# The 1,000-row import three more times, the first two rolled back, the
-# third rolled back or committed ($1): prints the best time.
-steady_import() {
-  local best="" i t sql
+# The 1,000-row import into the store as it is: vacuumed and checkpointed
+# first, as autovacuum would after a large write, so the import is not timed
+# against dead versions and unset hint bits (doc/performance.md: at
+# 10,000,000 contacts 583 ms right after a rewrite, 270 ms for the next
+# imports, 245 ms after the vacuum).  The cluster runs with fsync=off, so
+# the checkpoint hands gigabytes of dirty pages to the kernel, which writes
+# them back in the background for a while: they are flushed first, so the
+# import is not timed against the harness's own writeback.  Then the first
+# import (rolled back), and the same import three more times, the first two
+# rolled back and the third rolled back or committed ($1): the best of these
+# is the steady state, where the store's pages are as the last import left
+# them (doc/performance.md: at 10,000,000 contacts the first import after a
+# rewrite of the store took up to five times as long as the next ones).
+# Prints the store's size in MB, the first import's ms and peak memory, and
+# the steady state's ms.
+incremental_imports() {
+  local size first mem best="" i t sql
+  psql_q -c "VACUUM ANALYZE public.contactsync_contact"
+  checkpoint
+  sync
+  size=$(store_mb)
+  read -r first mem < <(timed "BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK")
   for i in 1 2 3; do
     if [ "$i" -lt 3 ] || [ "$1" = rollback ]; then sql="BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK"; else sql=$(import_sql line_inc:line_uid:line); fi
     read -r t _ < <(timed "$sql")
     if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
   done
-  echo "$best"
+  echo "$size $first $mem $best"
 }
 
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$tsv"; }
@@ -128,18 +146,12 @@ run_size() {
   read -r cs_unch mem_unch < <(timed "$(import_sql "${files[@]}")")
 
   # The 1,000-row import into the store as the new imports built it (every
-  # import rolled back; the store goes on to the update): the first after a
-  # vacuum and a checkpoint, then the best of three more.  The same import
+  # import rolled back; the store goes on to the update).  The same import
   # is timed again below, on the store after the update import and the
   # unification runs have rewritten every contact (dead space in its heap
   # and indexes, vacuumed).
   echo "== $n rows: 1,000-row import into the store as the imports built it ..." >&2
-  psql_q -c "VACUUM ANALYZE public.contactsync_contact"
-  checkpoint
-  sync
-  size_built=$(store_mb)
-  read -r cs_built mem_built < <(timed "BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK")
-  cs_built_steady=$(steady_import rollback)
+  read -r size_built cs_built mem_built cs_built_steady < <(incremental_imports rollback)
   psql_q -c "DROP TABLE public.line_new, public.email_new, public.whatsapp_new"
   checkpoint
   read -r base_upd _ < <(timed "$(baseline_sql upsert "${updates[@]}")")
@@ -168,27 +180,7 @@ run_size() {
       FROM public.contactsync_contact")
 
   echo "== $n rows: 1,000-row import into the store after its rewrites ..." >&2
-  # The first full run just rewrote every contact: vacuum the store first,
-  # as autovacuum would after such an update, so the import is timed on a
-  # store in its steady state, not paying for the rewrite's dead versions
-  # and unset hint bits (doc/performance.md: at 10,000,000 contacts 583 ms
-  # right after the rewrite, 270 ms for the next imports, 245 ms after the
-  # vacuum).
-  psql_q -c "VACUUM ANALYZE public.contactsync_contact"
-  checkpoint
-  # The cluster runs with fsync=off, so the checkpoint hands gigabytes of
-  # dirty pages (the rewrite, the vacuum) to the kernel, which writes them
-  # back in the background for a while: flush them first, so the import
-  # is not timed against the harness's own writeback.
-  sync
-  # The first import after that (rolled back), then the same import three
-  # more times, the first two rolled back: the best of these three is the
-  # steady state, where the store's pages are as the last import left
-  # them (doc/performance.md: at 10,000,000 contacts the first import after
-  # a rewrite of the store took up to five times as long as the next ones).
-  size_rewritten=$(store_mb)
-  read -r cs_inc mem_inc < <(timed "BEGIN; $(import_sql line_inc:line_uid:line); ROLLBACK")
-  cs_steady=$(steady_import commit)
+  read -r size_rewritten cs_inc mem_inc cs_steady < <(incremental_imports commit)
   note_disk
   disk_peak=$(sort -n "$cs_tmp/disk.samples" | tail -n 1)
   batches=$(psql_q -At -c "SELECT pg_catalog.string_agg(pg_catalog.format('%s %s: %s created, %s updated, %s unchanged, %s skipped, %s failed',
