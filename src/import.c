@@ -1632,14 +1632,15 @@ contactsync_import(PG_FUNCTION_ARGS)
 
 		/*
 		 * Conflicts that involve any contact created or updated.  Walked
-		 * from the smaller side: the workspace's conflict members, hashed,
-		 * when they are no more than the file's rows (counted no further
-		 * than that); else each contact the import touched, probing the
-		 * members by contact.  The conflicts touched are found once (c), so
-		 * no plan can walk the touched contacts once per member.
+		 * from the smaller side (CS_PROBE_COST): the workspace's conflict
+		 * members, hashed, when they are at most that many times the file's
+		 * rows (counted no further than that); else each contact the import
+		 * touched, probing the members by contact.  The conflicts touched
+		 * are found once (c), so no plan can walk the touched contacts once
+		 * per member.
 		 */
 		cs_spi_exec(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
-							 "WHERE workspace = $1 LIMIT " INT64_FORMAT ") AS s", imp->schema, imp->rows + 1),
+							 "WHERE workspace = $1 LIMIT " INT64_FORMAT ") AS s", imp->schema, imp->rows * CS_PROBE_COST + 1),
 					1, t, v, NULL, SPI_OK_SELECT);
 		nmembers = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (nmembers == 0)
@@ -1649,7 +1650,7 @@ contactsync_import(PG_FUNCTION_ARGS)
 			char	   *touched = psprintf("%s UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed",
 										   created);
 
-			if (nmembers <= imp->rows)
+			if (nmembers <= imp->rows * CS_PROBE_COST)
 				cs_spi_exec(psprintf("WITH m AS MATERIALIZED (SELECT m.conflict_id, m.contact_id "
 									 "FROM %s.contactsync_conflict_member m WHERE m.workspace = $1), "
 									 "t AS MATERIALIZED (%s), "
@@ -1657,9 +1658,17 @@ contactsync_import(PG_FUNCTION_ARGS)
 									 "SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM m m2 JOIN c ON c.conflict_id = m2.conflict_id",
 									 imp->schema, touched), 2, t, v, NULL, SPI_OK_SELECT);
 			else
-				cs_spi_exec(psprintf("SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM (%s) t "
-									 "JOIN %s.contactsync_conflict_member m1 ON m1.workspace = $1 AND m1.contact_id = t.id "
-									 "JOIN %s.contactsync_conflict_member m2 ON m2.workspace = $1 AND m2.conflict_id = m1.conflict_id",
+				/*
+				 * Each probe a lateral subquery the planner cannot flatten:
+				 * a join would let it hash every member of the workspace
+				 * for a few hundred touched contacts.
+				 */
+				cs_spi_exec(psprintf("WITH c AS MATERIALIZED (SELECT DISTINCT m1.conflict_id FROM (%s) t "
+									 "CROSS JOIN LATERAL (SELECT m1.conflict_id FROM %s.contactsync_conflict_member m1 "
+									 "WHERE m1.workspace = $1 AND m1.contact_id = t.id OFFSET 0) m1) "
+									 "SELECT pg_catalog.count(DISTINCT m2.contact_id) FROM c "
+									 "CROSS JOIN LATERAL (SELECT m2.contact_id FROM %s.contactsync_conflict_member m2 "
+									 "WHERE m2.workspace = $1 AND m2.conflict_id = c.conflict_id OFFSET 0) m2",
 									 touched, imp->schema, imp->schema), 2, t, v, NULL, SPI_OK_SELECT);
 			imp->conflicts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}

@@ -631,6 +631,34 @@ seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
 										  ARR_DIMS(DatumGetArrayTypeP(seeds))), 0);
 }
 
+/*
+ * A stored conflict row (m) that the run found again: the same conflict,
+ * contact and link among its rows ($4, $5, $6).
+ */
+#define FOUND_AGAIN "SELECT 1 FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) " \
+	"AS n(conflict_id, contact_id, linked_by) WHERE n.contact_id = m.contact_id " \
+	"AND n.conflict_id = m.conflict_id AND n.linked_by IS NOT DISTINCT FROM m.linked_by"
+
+/*
+ * Whether the workspace has at most n conflict rows, counted no further
+ * than that.
+ */
+static bool
+members_at_most(const char *schema, Datum workspace, int64 n)
+{
+	Oid			t[2] = {TEXTOID, INT8OID};
+	Datum		a[2] = {workspace, Int64GetDatum(n + 1)};
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
+										"WHERE workspace = $1 LIMIT $2) AS s", schema),
+							   2, t, a, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "conflict row count failed: %s", SPI_result_code_string(rc));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) <= n;
+}
+
 /* Run a statement with (workspace, ids[], ...) arrays as parameters. */
 static void
 exec_arrays(const char *sql, int nargs, Oid *types, Datum *args, int expected)
@@ -1132,22 +1160,44 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 				memcpy(scope_ids + c.n, split.ids, sizeof(int64) * split.n);
 			a[1] = cs_int8_array(scope_ids, nall);
 		}
-		/* Conflict rows of the scope: delete what went, insert what came. */
+		/*
+		 * Conflict rows of the scope: delete what went, insert what came.
+		 * A stored row goes when its contact is in the scope, or when it
+		 * belongs to a conflict of the scope and its contact is gone, and
+		 * the run did not find it again.  Walked from the smaller side: the
+		 * workspace's members (counted no further than needed) when they
+		 * are at most CS_PROBE_COST times the scope, else the members of the
+		 * scope's contacts and of their conflicts, each reached through an
+		 * index (by contact, then by conflict) in a lateral subquery the
+		 * planner cannot flatten, and deleted by their row addresses: the
+		 * cost follows the scope, not the number of conflicts stored.
+		 */
 		dims[0] = nconf;
 		a[3] = cs_int8_array(conf_ids, nconf);
 		a[4] = cs_int8_array(conf_contact, nconf);
 		a[5] = PointerGetDatum(construct_md_array(conf_link, conf_link_null, 1, dims, lbs,
 												  TEXTOID, -1, false, TYPALIGN_INT));
-		exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
-							 "AND (%s OR m.contact_id = ANY ($2) OR (m.conflict_id IN (SELECT s.conflict_id "
-							 "FROM %s.contactsync_conflict_member s WHERE s.workspace = $1 AND s.contact_id = ANY ($2)) "
-							 "AND NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
-							 "WHERE c.workspace = $1 AND c.id = m.contact_id))) "
-							 "AND NOT EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "
-							 "AS n(conflict_id, contact_id, linked_by) WHERE n.contact_id = m.contact_id "
-							 "AND n.conflict_id = m.conflict_id AND n.linked_by IS NOT DISTINCT FROM m.linked_by)",
-							 schema, nargs == 1 ? "true" : "false", schema, schema),
-					6, t, a, SPI_OK_DELETE);
+		if (nargs == 1 || members_at_most(schema, a[0], nall * CS_PROBE_COST))
+			exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
+								 "AND (%s OR m.contact_id = ANY ($2) OR (m.conflict_id IN (SELECT s.conflict_id "
+								 "FROM %s.contactsync_conflict_member s WHERE s.workspace = $1 AND s.contact_id = ANY ($2)) "
+								 "AND NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c "
+								 "WHERE c.workspace = $1 AND c.id = m.contact_id))) "
+								 "AND NOT EXISTS (" FOUND_AGAIN ")",
+								 schema, nargs == 1 ? "true" : "false", schema, schema),
+						6, t, a, SPI_OK_DELETE);
+		else
+			exec_arrays(psprintf("WITH s AS MATERIALIZED (SELECT s.* FROM pg_catalog.unnest($2) AS k(id) "
+								 "CROSS JOIN LATERAL (SELECT s.ctid AS tid, s.conflict_id, s.contact_id, s.linked_by "
+								 "FROM %s.contactsync_conflict_member s WHERE s.workspace = $1 AND s.contact_id = k.id OFFSET 0) AS s), "
+								 "o AS MATERIALIZED (SELECT o.* FROM (SELECT DISTINCT s.conflict_id FROM s) AS k "
+								 "CROSS JOIN LATERAL (SELECT o.ctid AS tid, o.conflict_id, o.contact_id, o.linked_by "
+								 "FROM %s.contactsync_conflict_member o WHERE o.workspace = $1 AND o.conflict_id = k.conflict_id OFFSET 0) AS o "
+								 "WHERE NOT EXISTS (SELECT 1 FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = o.contact_id)) "
+								 "DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 AND m.ctid = ANY (ARRAY("
+								 "SELECT m.tid FROM (SELECT * FROM s UNION SELECT * FROM o) AS m WHERE NOT EXISTS (" FOUND_AGAIN ")))",
+								 schema, schema, schema, schema),
+						6, t, a, SPI_OK_DELETE);
 		exec_arrays(psprintf("INSERT INTO %s.contactsync_conflict_member (workspace, conflict_id, contact_id, linked_by) "
 							 "SELECT $1, n.conflict_id, n.contact_id, n.linked_by "
 							 "FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "

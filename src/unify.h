@@ -33,6 +33,15 @@ extern CsUnifyStats cs_unify(const char *schema, const char *workspace, Datum se
  */
 #define CS_UNIFY_PENDING (-2)
 
+/*
+ * Conflict rows are walked from the smaller side: every row of the
+ * workspace when they are at most CS_PROBE_COST times the contacts in
+ * question, else those contacts' rows through the indexes.  An index probe
+ * costs about as much as reading eight or ten rows in a scan (1,284 probes
+ * 1.2 ms, a scan of 1,867 rows 0.18 ms).
+ */
+#define CS_PROBE_COST 8
+
 typedef struct CsUnifyPending
 {
 	const char *sql;

@@ -195,8 +195,9 @@ run_size() {
   record "$n" incremental_built_steady "1,000-row import into the store as the imports built it, steady state (best of the next three)" 1000 "$cs_built_steady" "$mem_built" "full unify, first run" "$contacts" "$cs_first" 0.02
   record "$n" incremental "1,000-row import into the store after its rewrites, first" 1000 "$cs_inc" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
   record "$n" incremental_steady "1,000-row import into the store after its rewrites, steady state (best of the next three)" 1000 "$cs_steady" "$mem_inc" "full unify, first run" "$contacts" "$cs_first" 0.02
-  printf '%s\tcodes\t%s\n%s\tbatches\t%s\n%s\tstore\t%s\n%s\tsizes\t%s MB as the imports built it, %s MB after its rewrites\n%s\tdisk\t%s\n%s\telapsed\t%s\n' \
-    "$n" "$codes" "$n" "$batches" "$n" "$store" "$n" "$size_built" "$size_rewritten" "$n" "$disk_peak" "$n" "$((SECONDS - start))" >>"$out_dir/scale.notes"
+  printf '%s\tcodes\t%s\n%s\tbatches\t%s\n%s\tstore\t%s\n%s\tsizes\t%s MB as the imports built it, %s MB after its rewrites\n%s\tdisk\t%s\n%s\thuge\t%s\n%s\telapsed\t%s\n' \
+    "$n" "$codes" "$n" "$batches" "$n" "$store" "$n" "$size_built" "$size_rewritten" "$n" "$disk_peak" "$n" "$bench_huge" \
+    "$n" "$((SECONDS - start))" >>"$out_dir/scale.notes"
   echo "== $n rows: done in $((SECONDS - start)) s, cluster at most $((disk_peak / 1024)) MB on disk" >&2
 }
 
@@ -262,6 +263,7 @@ render_table() {
         else if (f[2] == "store") printf "- %s rows, store after the full unify: %s\n", group(f[1]), f[3]
         else if (f[2] == "sizes") printf "- %s rows, the store (heap, indexes, TOAST) at the 1,000-row imports: %s\n", group(f[1]), f[3]
         else if (f[2] == "disk") printf "- %s rows, cluster directory at its largest (WAL included): %s MB\n", group(f[1]), group(f[3] / 1024)
+        else if (f[2] == "huge") printf "- %s rows, shared memory: %s\n", group(f[1]), f[3]
         else if (f[2] == "elapsed") printf "- %s rows, whole size (generation included): %s s\n", group(f[1]), group(f[3])
       }
     }

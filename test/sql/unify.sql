@@ -307,6 +307,46 @@ SELECT count(*) AS conflict_rows_changed FROM (
   UNION ALL (SELECT * FROM big_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'big')) d;
 DROP TRIGGER big_writes ON contactsync_contact;
 
+-- Conflict rows of a workspace holding many more of them than a run has
+-- contacts are reached through the indexes (by contact, then by
+-- conflict), not read whole; the outcome is the same.  Sixty direct
+-- conflicts: LINE contacts in pairs share an email, one of each pair with
+-- customer_id A<k>, the other B<k>.
+CREATE TEMP TABLE many AS
+SELECT 'U' || pg_catalog.md5('many' || g) AS line_uid, 'x' || ((g + 1) / 2) || '@example.com' AS email,
+       CASE WHEN g % 2 = 0 THEN 'A' ELSE 'B' END || ((g + 1) / 2) AS customer_id
+  FROM pg_catalog.generate_series(1, 120) g;
+SELECT created, conflicts FROM contactsync_import('many', 'line_uid', workspace => 'many');
+SELECT count(*) AS members, count(DISTINCT conflict_id) AS conflicts FROM contactsync_conflict_member WHERE workspace = 'many';
+-- The first pair's B1 contact takes customer_id A1: one group, its
+-- conflict rows go, the import touches no conflict.
+CREATE TEMP TABLE many_fix AS SELECT line_uid, 'A1' AS customer_id FROM many WHERE customer_id = 'B1';
+SELECT updated, conflicts FROM contactsync_import('many_fix', 'line_uid', workspace => 'many');
+SELECT count(*) AS pair_1_rows FROM contactsync_conflict_member m JOIN many ON many.email = 'x1@example.com'
+  JOIN contactsync_contact c ON c.workspace = 'many' AND c.line_uid = many.line_uid AND c.id = m.contact_id;
+-- The second pair's B2 contact is deleted; its partner A2 then gets a
+-- phone (a change that regroups it): A2 is alone, and both rows of their
+-- conflict go, the gone contact's too.
+DELETE FROM contactsync_contact c USING many WHERE c.workspace = 'many' AND c.line_uid = many.line_uid AND many.customer_id = 'B2';
+CREATE TEMP TABLE many_phone AS SELECT line_uid, '0912000777' AS phone FROM many WHERE customer_id = 'A2';
+SELECT updated, conflicts FROM contactsync_import('many_phone', 'line_uid', workspace => 'many', region => 'TW');
+SELECT count(*) AS pair_2_rows FROM contactsync_conflict_member m
+ WHERE m.workspace = 'many' AND m.conflict_id IN (SELECT conflict_id FROM contactsync_conflict_member m2
+   WHERE m2.workspace = 'many' AND m2.contact_id NOT IN (SELECT id FROM contactsync_contact WHERE workspace = 'many'));
+SELECT count(*) AS a2_rows FROM contactsync_conflict_member m JOIN many ON many.customer_id = 'A2'
+  JOIN contactsync_contact c ON c.workspace = 'many' AND c.line_uid = many.line_uid AND c.id = m.contact_id;
+-- The third pair's A3 contact gets a phone: its conflict stays, and the
+-- import reports the two contacts in it.
+UPDATE many_phone SET line_uid = (SELECT line_uid FROM many WHERE customer_id = 'A3'), phone = '0912000778';
+SELECT updated, conflicts FROM contactsync_import('many_phone', 'line_uid', workspace => 'many', region => 'TW');
+SELECT count(*) AS members, count(DISTINCT conflict_id) AS conflicts FROM contactsync_conflict_member WHERE workspace = 'many';
+-- A full run afterwards changes no conflict row: incremental equals full.
+CREATE TEMP TABLE many_conflicts AS SELECT * FROM contactsync_conflict_member WHERE workspace = 'many';
+SELECT * FROM contactsync_unify('many');
+SELECT count(*) AS conflict_rows_changed FROM (
+  (SELECT * FROM contactsync_conflict_member WHERE workspace = 'many' EXCEPT SELECT * FROM many_conflicts)
+  UNION ALL (SELECT * FROM many_conflicts EXCEPT SELECT * FROM contactsync_conflict_member WHERE workspace = 'many')) d;
+
 -- A run that changes more contacts than one write chunk (10,000) writes
 -- them all, chunk by chunk, and leaves the join settings as they were.
 INSERT INTO contactsync_contact (workspace, channel, email, line_uid)
