@@ -34,7 +34,8 @@ bench_start() {
   # The same settings for every statement of a run.
   cs_run psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '$(bench_shared_buffers)'" \
     -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET work_mem = '${CS_BENCH_WORK_MEM:-64MB}'" \
-    -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off"
+    -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" -c "ALTER SYSTEM SET jit = off" \
+    -c "ALTER SYSTEM SET huge_pages = off"
   cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
   bench_huge_pages
   cs_run pg_ctl -D "$cs_tmp/data" -w restart -l "$cs_tmp/server.log" >/dev/null
@@ -62,11 +63,17 @@ bench_huge_pages() {
     bench_huge="no huge pages (CS_BENCH_HUGE_PAGES=off)"
   elif need=$(cs_run psql -X -At -d postgres -c "SHOW shared_memory_size_in_huge_pages" 2>/dev/null) &&
        [[ "$need" =~ ^[0-9]+$ ]] && [ "$need" -gt 0 ] && [ -r /proc/sys/vm/nr_hugepages ]; then
-    free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-    if [ "$free" -lt "$need" ] && [ "$(id -u)" -eq 0 ] && [ "$bench_huge_added" -eq 0 ]; then
+    # The previous size's cluster gives its pages back only as its last
+    # processes exit: wait for them (up to 30 s) before adding any.
+    for _ in $(seq 60); do
+      free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+      [ "$free" -lt "$need" ] && [ "$bench_huge_added" -gt 0 ] || break
+      sleep 0.5
+    done
+    if [ "$free" -lt "$need" ] && [ "$(id -u)" -eq 0 ]; then
       total=$(cat /proc/sys/vm/nr_hugepages)
       echo $((total + need - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
-      bench_huge_added=$(( $(cat /proc/sys/vm/nr_hugepages) - total ))
+      bench_huge_added=$(( bench_huge_added + $(cat /proc/sys/vm/nr_hugepages) - total ))
       free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
     fi
     if [ "$free" -ge "$need" ]; then
