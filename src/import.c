@@ -1605,7 +1605,6 @@ contactsync_import(PG_FUNCTION_ARGS)
 		Datum		v[2] = {CStringGetTextDatum(imp->workspace), Int64GetDatum(imp->batch_id)};
 		bool		isnull;
 		Datum		seeds;
-		int64		nmembers;
 
 		/* The contacts the import created: numbered in contactsync_new. */
 		const char *created = imp->counts[0] > 0 ? "SELECT n.id FROM pg_temp.contactsync_new n" :
@@ -1634,23 +1633,16 @@ contactsync_import(PG_FUNCTION_ARGS)
 		 * Conflicts that involve any contact created or updated.  Walked
 		 * from the smaller side (CS_PROBE_COST): the workspace's conflict
 		 * members, hashed, when they are at most that many times the file's
-		 * rows (counted no further than that); else each contact the import
+		 * rows (cs_conflict_rows_at_most); else each contact the import
 		 * touched, probing the members by contact.  The conflicts touched
 		 * are found once (c), so no plan can walk the touched contacts once
 		 * per member.
 		 */
-		cs_spi_exec(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
-							 "WHERE workspace = $1 LIMIT " INT64_FORMAT ") AS s", imp->schema, imp->rows * CS_PROBE_COST + 1),
-					1, t, v, NULL, SPI_OK_SELECT);
-		nmembers = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (nmembers == 0)
-			imp->conflicts = 0;
-		else
 		{
 			char	   *touched = psprintf("%s UNION ALL SELECT u.id FROM pg_temp.contactsync_upd u WHERE u.changed",
 										   created);
 
-			if (nmembers <= imp->rows * CS_PROBE_COST)
+			if (cs_conflict_rows_at_most(imp->schema, v[0], imp->rows * CS_PROBE_COST))
 				cs_spi_exec(psprintf("WITH m AS MATERIALIZED (SELECT m.conflict_id, m.contact_id "
 									 "FROM %s.contactsync_conflict_member m WHERE m.workspace = $1), "
 									 "t AS MATERIALIZED (%s), "

@@ -567,6 +567,29 @@ closure(const char *schema, const char *workspace, Datum seeds, const char *pend
 }
 
 /*
+ * The estimated rows of one of the extension's tables, all workspaces
+ * together: its density at the last vacuum or analyze times its pages now,
+ * as the planner estimates a table; -1 without an estimate yet.
+ */
+static double
+rows_estimate(const char *schema, const char *table)
+{
+	bool		isnull;
+	Datum		est;
+	int			rc;
+
+	rc = SPI_execute(psprintf("SELECT CASE WHEN c.reltuples >= 0 AND c.relpages > 0 "
+							  "THEN c.reltuples::pg_catalog.float8 / c.relpages * (pg_catalog.pg_relation_size(c.oid) "
+							  "/ pg_catalog.current_setting('block_size')::pg_catalog.int8) END "
+							  "FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
+							  quote_literal_cstr(psprintf("%s.%s", schema, table))), true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "size estimate of %s failed: %s", table, SPI_result_code_string(rc));
+	est = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? -1 : DatumGetFloat8(est);
+}
+
+/*
  * Whether a run from these seeds should cover the whole workspace: when the
  * seeds are a sixteenth of its contacts or more (SEEDS_COVER), reading
  * everything once is cheaper than growing a closure a frontier at a time,
@@ -584,29 +607,19 @@ cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 a
 	bool		isnull;
 	int64		total;
 	int			rc;
+	double		est;
 
 	if (nseeds < 1000)
 		return false;
 
 	/*
-	 * A seed set larger than twice the whole store's estimated size (its
-	 * density at the last vacuum or analyze times its pages now, as the
-	 * planner estimates a table) covers any workspace in it: no count.
-	 * Without an estimate yet, or below that, the count decides.
+	 * A seed set larger than twice the whole store's estimated size covers
+	 * any workspace in it: no count.  Without an estimate yet, or below
+	 * that, the count decides.
 	 */
-	rc = SPI_execute(psprintf("SELECT CASE WHEN c.reltuples >= 0 AND c.relpages > 0 "
-							  "THEN c.reltuples::pg_catalog.float8 / c.relpages * (pg_catalog.pg_relation_size(c.oid) "
-							  "/ pg_catalog.current_setting('block_size')::pg_catalog.int8) END "
-							  "FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
-							  quote_literal_cstr(psprintf("%s.contactsync_contact", schema))), true, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "store size estimate failed: %s", SPI_result_code_string(rc));
-	{
-		Datum		est = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull && (double) nseeds * SEEDS_COVER >= 2.0 * DatumGetFloat8(est))
-			return true;
-	}
+	est = rows_estimate(schema, "contactsync_contact");
+	if (est >= 0 && (double) nseeds * SEEDS_COVER >= 2.0 * est)
+		return true;
 
 	/*
 	 * Count no further than the answer needs (SEEDS_COVER contacts a seed,
@@ -640,17 +653,22 @@ seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
 	"AND n.conflict_id = m.conflict_id AND n.linked_by IS NOT DISTINCT FROM m.linked_by"
 
 /*
- * Whether the workspace has at most n conflict rows, counted no further
- * than that.
+ * Whether the workspace has at most n conflict rows: when the table's
+ * estimated size says so either way, no count (the whole table holds at
+ * least the workspace's rows, and either answer gives the same outcome,
+ * only at another cost); without an estimate, counted no further than n.
  */
-static bool
-members_at_most(const char *schema, Datum workspace, int64 n)
+bool
+cs_conflict_rows_at_most(const char *schema, Datum workspace, int64 n)
 {
 	Oid			t[2] = {TEXTOID, INT8OID};
 	Datum		a[2] = {workspace, Int64GetDatum(n + 1)};
 	bool		isnull;
 	int			rc;
+	double		est = rows_estimate(schema, "contactsync_conflict_member");
 
+	if (est >= 0)
+		return est <= (double) n;
 	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
 										"WHERE workspace = $1 LIMIT $2) AS s", schema),
 							   2, t, a, NULL, false, 0);
@@ -1165,8 +1183,8 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		 * A stored row goes when its contact is in the scope, or when it
 		 * belongs to a conflict of the scope and its contact is gone, and
 		 * the run did not find it again.  Walked from the smaller side: the
-		 * workspace's members (counted no further than needed) when they
-		 * are at most CS_PROBE_COST times the scope, else the members of the
+		 * workspace's members when they are at most CS_PROBE_COST times the
+		 * scope (cs_conflict_rows_at_most), else the members of the
 		 * scope's contacts and of their conflicts, each reached through an
 		 * index (by contact, then by conflict) in a lateral subquery the
 		 * planner cannot flatten, and deleted by their row addresses: the
@@ -1177,7 +1195,7 @@ unify_run(const char *schema, const char *workspace, Datum seeds, CsUnifyPending
 		a[4] = cs_int8_array(conf_contact, nconf);
 		a[5] = PointerGetDatum(construct_md_array(conf_link, conf_link_null, 1, dims, lbs,
 												  TEXTOID, -1, false, TYPALIGN_INT));
-		if (nargs == 1 || members_at_most(schema, a[0], nall * CS_PROBE_COST))
+		if (nargs == 1 || cs_conflict_rows_at_most(schema, a[0], nall * CS_PROBE_COST))
 			exec_arrays(psprintf("DELETE FROM %s.contactsync_conflict_member m WHERE m.workspace = $1 "
 								 "AND (%s OR m.contact_id = ANY ($2) OR (m.conflict_id IN (SELECT s.conflict_id "
 								 "FROM %s.contactsync_conflict_member s WHERE s.workspace = $1 AND s.contact_id = ANY ($2)) "

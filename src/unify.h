@@ -70,6 +70,7 @@ extern Datum cs_int8_array(const int64 *v, int n);
  * a sixteenth of it or more; `adding` contacts are about to join it).
  */
 extern bool cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 adding);
+extern bool cs_conflict_rows_at_most(const char *schema, Datum workspace, int64 n);
 
 /*
  * The unify keys of a workspace, as flags by key name (customer_id groups

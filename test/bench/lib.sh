@@ -47,13 +47,13 @@ bench_start() {
 # over them (index probes into a large store) pays for TLB misses.
 # Measured on the machine of doc/performance.md, the scale data's 1,000-row
 # import into the 10,000,000-contact store, ten imports each: median 175 ms
-# with 4 kB pages, 114 ms with huge pages.  As root, the kernel's pool
-# (vm.nr_hugepages) is grown by what the cluster needs (its
-# shared_memory_size_in_huge_pages, read once the buffers are set) for the
-# run and given back at exit;
-# otherwise the pool must already have room.  When it cannot be had, the
-# cluster runs without (huge_pages = off) and bench_huge says so.
-# CS_BENCH_HUGE_PAGES=off runs without them.
+# with 4 kB pages, 114 ms with huge pages.  The cluster first runs without
+# them (huge_pages = off) and reports what it needs
+# (shared_memory_size_in_huge_pages, once the buffers are set); as root,
+# the kernel's pool (vm.nr_hugepages) is grown by what it lacks, for the
+# run, and given back at exit; otherwise the pool must already have room.
+# When it cannot be had, the cluster stays without them and bench_huge
+# says so.  CS_BENCH_HUGE_PAGES=off runs without them.
 bench_huge=""
 bench_huge_added=0
 bench_huge_pages() {
