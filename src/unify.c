@@ -590,6 +590,26 @@ rows_estimate(const char *schema, const char *table)
 }
 
 /*
+ * The rows of one workspace in one of the extension's tables, counted no
+ * further than limit: the cost follows the answer needed, not the table.
+ */
+static int64
+workspace_rows_upto(const char *schema, const char *table, Datum workspace, int64 limit)
+{
+	Oid			t[2] = {TEXTOID, INT8OID};
+	Datum		a[2] = {workspace, Int64GetDatum(limit)};
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.%s "
+										"WHERE workspace = $1 LIMIT $2) AS s", schema, table),
+							   2, t, a, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "row count of %s failed: %s", table, SPI_result_code_string(rc));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
  * Whether a run from these seeds should cover the whole workspace: when the
  * seeds are a sixteenth of its contacts or more (SEEDS_COVER), reading
  * everything once is cheaper than growing a closure a frontier at a time,
@@ -602,11 +622,7 @@ rows_estimate(const char *schema, const char *table)
 bool
 cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 adding)
 {
-	Oid			t[2] = {TEXTOID, INT8OID};
-	Datum		a[2];
-	bool		isnull;
 	int64		total;
-	int			rc;
 	double		est;
 
 	if (nseeds < 1000)
@@ -625,14 +641,8 @@ cs_unify_covers(const char *schema, const char *workspace, int64 nseeds, int64 a
 	 * Count no further than the answer needs (SEEDS_COVER contacts a seed,
 	 * plus one): the cost follows the batch, not the size of the store.
 	 */
-	a[0] = CStringGetTextDatum(workspace);
-	a[1] = Int64GetDatum(Max(nseeds * SEEDS_COVER - adding, 0) + 1);
-	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_contact "
-										"WHERE workspace = $1 LIMIT $2) AS s", schema),
-							   2, t, a, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "contact count failed: %s", SPI_result_code_string(rc));
-	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	total = workspace_rows_upto(schema, "contactsync_contact", CStringGetTextDatum(workspace),
+								Max(nseeds * SEEDS_COVER - adding, 0) + 1);
 	return nseeds * SEEDS_COVER >= total + adding;
 }
 
@@ -661,20 +671,11 @@ seeds_cover_workspace(const char *schema, const char *workspace, Datum seeds)
 bool
 cs_conflict_rows_at_most(const char *schema, Datum workspace, int64 n)
 {
-	Oid			t[2] = {TEXTOID, INT8OID};
-	Datum		a[2] = {workspace, Int64GetDatum(n + 1)};
-	bool		isnull;
-	int			rc;
 	double		est = rows_estimate(schema, "contactsync_conflict_member");
 
 	if (est >= 0)
 		return est <= (double) n;
-	rc = SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s.contactsync_conflict_member "
-										"WHERE workspace = $1 LIMIT $2) AS s", schema),
-							   2, t, a, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "conflict row count failed: %s", SPI_result_code_string(rc));
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) <= n;
+	return workspace_rows_upto(schema, "contactsync_conflict_member", workspace, n + 1) <= n;
 }
 
 /* Run a statement with (workspace, ids[], ...) arrays as parameters. */
