@@ -34,7 +34,34 @@ sub import_messages
 }
 
 # Rule: a plain store is written in bulk.
-like(import_messages('plain'), qr/creates written in bulk/, 'no trigger: written in bulk');
+my $plain = import_messages('plain');
+like($plain, qr/creates written in bulk/, 'no trigger: written in bulk');
+
+# Rule: written in bulk, the new contacts' index entries are inserted in
+# key order, in one round while they fit in maintenance_work_mem and in
+# several when they do not (5,000 rows take about 2 MB of entries); with an
+# index that is not a B-tree, row by row.
+sub rounds
+{
+	my ($messages) = @_;
+	my @rounds = $messages =~ /index entries of (\d+) rows inserted in key order/g;
+	return scalar(@rounds) . ' rounds, ' . eval { my $n = 0; $n += $_ for @rounds; $n } . ' rows';
+}
+is(rounds($plain), '1 rounds, 100 rows', 'entries in key order, one round');
+$node->safe_psql('postgres', q{
+	CREATE TABLE staging_5000 (line_uid text, name text);
+	INSERT INTO staging_5000 SELECT 'U' || md5('r' || i), 'Name ' || i FROM generate_series(1, 5000) AS i;
+});
+my ($ret, $out, $err) = $node->psql('postgres', q{
+	SET client_min_messages = debug1;
+	SET maintenance_work_mem = '1MB';
+	SELECT created FROM contactsync_import('staging_5000', 'line_uid', workspace => 'rounds');
+});
+is($out, '5000', 'the import in rounds creates every contact');
+like(rounds($err), qr/^([2-9]|\d\d+) rounds, 5000 rows$/, 'entries beyond maintenance_work_mem: several rounds');
+$node->safe_psql('postgres', 'CREATE INDEX tags_gin ON contactsync_contact USING gin (tags)');
+is(rounds(import_messages('gin')), '0 rounds, 0 rows', 'a GIN index: entries row by row');
+$node->safe_psql('postgres', 'DROP INDEX tags_gin; DELETE FROM contactsync_contact WHERE workspace IN (\'rounds\', \'gin\')');
 
 # Rule: a trigger on the store makes the creates an INSERT, which fires it.
 $node->safe_psql('postgres', q{
