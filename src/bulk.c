@@ -44,6 +44,7 @@
 #include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "import.h"
 
@@ -113,18 +114,18 @@ typedef struct IndexEntries
 #include "lib/sort_template.h"
 
 /*
- * Whether cs_bulk_insert can write into rel (opened by the caller).  Not
- * where Citus is installed: there a distributed table's relation on a node
- * is a shell whose rows live in shards, and only a statement reaches them
- * (doc/scale-out.md).
+ * Whether cs_bulk_insert (ACL_INSERT) or cs_bulk_update (ACL_UPDATE) can
+ * write into rel (opened by the caller).  Not where Citus is installed:
+ * there a distributed table's relation on a node is a shell whose rows live
+ * in shards, and only a statement reaches them (doc/scale-out.md).
  */
 static bool
-bulk_insertable(Relation rel)
+bulk_writable(Relation rel, AclMode mode)
 {
 	return rel->rd_rel->relkind == RELKIND_RELATION &&
 		rel->trigdesc == NULL &&
 		!rel->rd_rel->relrowsecurity &&
-		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
+		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), mode) == ACLCHECK_OK &&
 		!OidIsValid(get_extension_oid("citus", true));
 }
 
@@ -400,6 +401,174 @@ entries_add(IndexEntries *ie, TupleTableSlot *slot)
 }
 
 /*
+ * What cs_bulk_insert and cs_bulk_update share: the table, the executor
+ * state the statement would have, where each of the table's columns comes
+ * from in the query's rows, and the index entries.
+ */
+typedef struct BulkWrite
+{
+	Relation	rel;
+	TupleDesc	td;
+	CmdType		cmd;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	int		   *from;			/* per table column: the query's column, or -1 */
+	ExprState **defaults;		/* per table column the query does not fill (insert) */
+	Datum	   *qvalues;
+	bool	   *qnulls;
+	bool		generated;
+	IndexEntries ie;
+} BulkWrite;
+
+/* Open relid for cmd; false (nothing opened) when it needs the statement. */
+static bool
+bulk_begin(BulkWrite *bw, Oid relid, CmdType cmd)
+{
+	AclMode		mode = cmd == CMD_INSERT ? ACL_INSERT : ACL_UPDATE;
+	RangeTblEntry *rte;
+
+	memset(bw, 0, sizeof(*bw));
+	bw->rel = table_open(relid, RowExclusiveLock);
+	if (!bulk_writable(bw->rel, mode))
+	{
+		table_close(bw->rel, NoLock);
+		return false;
+	}
+	bw->cmd = cmd;
+	bw->td = RelationGetDescr(bw->rel);
+	bw->generated = bw->td->constr != NULL && bw->td->constr->has_generated_stored;
+
+	/* The executor state the statement would have. */
+	bw->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = bw->rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = mode;
+	ExecInitRangeTable(bw->estate, list_make1(rte));
+	bw->rri = makeNode(ResultRelInfo);
+	ExecInitResultRelation(bw->estate, bw->rri, 1);
+	CheckValidResultRel(bw->rri, cmd);
+	ExecOpenIndices(bw->rri, false);
+	entries_init(&bw->ie, bw->rri, bw->estate, bw->rel);
+	return true;
+}
+
+/*
+ * The query's columns by name, from its column `skip` on.  For an insert,
+ * each names a column it fills, and every other column gets its default;
+ * for an update, every column comes from the query (the stored row's
+ * columns, then the new values, which take their place), generated ones
+ * aside.
+ */
+static void
+bulk_map(BulkWrite *bw, TupleDesc qd, int skip)
+{
+	int			natts = bw->td->natts;
+	int			a,
+				q;
+
+	bw->from = palloc(sizeof(int) * natts);
+	bw->defaults = palloc0(sizeof(ExprState *) * natts);
+	for (a = 0; a < natts; a++)
+		bw->from[a] = -1;
+	for (q = skip; q < qd->natts; q++)
+	{
+		Form_pg_attribute qa = TupleDescAttr(qd, q);
+		AttrNumber	attnum = attnameAttNum(bw->rel, NameStr(qa->attname), false);
+
+		if (attnum > 0 && bw->cmd == CMD_UPDATE && TupleDescAttr(bw->td, attnum - 1)->attgenerated)
+			continue;
+		if (attnum <= 0 || TupleDescAttr(bw->td, attnum - 1)->atttypid != qa->atttypid ||
+			TupleDescAttr(bw->td, attnum - 1)->attgenerated ||
+			(bw->cmd == CMD_INSERT && bw->from[attnum - 1] >= 0))
+			elog(ERROR, "contactsync: query column \"%s\" does not fill a column of \"%s\"",
+				 NameStr(qa->attname), RelationGetRelationName(bw->rel));
+		bw->from[attnum - 1] = q;
+	}
+	for (a = 0; a < natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(bw->td, a);
+		Node	   *expr;
+
+		if (bw->from[a] >= 0 || att->attisdropped || att->attgenerated)
+			continue;
+		if (bw->cmd == CMD_UPDATE)
+			elog(ERROR, "contactsync: no query column fills column \"%s\" of \"%s\"",
+				 NameStr(att->attname), RelationGetRelationName(bw->rel));
+		expr = build_column_default(bw->rel, a + 1);
+		if (expr != NULL)
+			bw->defaults[a] = ExecPrepareExpr((Expr *) expr, bw->estate);
+	}
+	bw->qvalues = palloc(sizeof(Datum) * qd->natts);
+	bw->qnulls = palloc(sizeof(bool) * qd->natts);
+}
+
+/*
+ * A query row as the table's row in slot, owned by the slot, with its
+ * generated columns computed and its constraints checked.
+ */
+static void
+bulk_form(BulkWrite *bw, TupleTableSlot *slot, HeapTuple qt, TupleDesc qd)
+{
+	ExprContext *econtext = GetPerTupleExprContext(bw->estate);
+	int			a;
+
+	CHECK_FOR_INTERRUPTS();
+	ResetPerTupleExprContext(bw->estate);
+	ExecClearTuple(slot);
+	heap_deform_tuple(qt, qd, bw->qvalues, bw->qnulls);
+	for (a = 0; a < bw->td->natts; a++)
+	{
+		if (bw->from[a] >= 0)
+		{
+			slot->tts_values[a] = bw->qvalues[bw->from[a]];
+			slot->tts_isnull[a] = bw->qnulls[bw->from[a]];
+		}
+		else if (bw->defaults[a] != NULL)
+			slot->tts_values[a] = ExecEvalExpr(bw->defaults[a], econtext, &slot->tts_isnull[a]);
+		else
+		{
+			slot->tts_values[a] = (Datum) 0;
+			slot->tts_isnull[a] = true;
+		}
+	}
+	ExecStoreVirtualTuple(slot);
+	if (bw->generated)
+		ExecComputeStoredGenerated(bw->rri, bw->estate, slot, bw->cmd);	/* materializes */
+	else
+		ExecMaterializeSlot(slot);
+	if (bw->td->constr != NULL)
+		ExecConstraints(bw->rri, slot, bw->estate);
+}
+
+/* The query's next rows (their number in *n), or NULL after the last. */
+static SPITupleTable *
+bulk_fetch(Portal portal, int *n)
+{
+	SPI_cursor_fetch(portal, true, BULK_BATCH);
+	*n = (int) SPI_processed;
+	return *n > 0 ? SPI_tuptable : NULL;
+}
+
+/* The last index entries, then everything closed. */
+static void
+bulk_end(BulkWrite *bw)
+{
+	entries_flush(&bw->ie);
+	if (bw->ie.cxt != NULL)
+		MemoryContextDelete(bw->ie.cxt);
+	ExecCloseResultRelations(bw->estate);
+	ExecCloseRangeTableRelations(bw->estate);
+	FreeExecutorState(bw->estate);
+	table_close(bw->rel, NoLock);
+
+	/* the next statement sees the rows */
+	CommandCounterIncrement();
+}
+
+/*
  * cs_bulk_insert — insert every row `query` returns into the table relid;
  * the query's columns are named as the table's columns they fill (any
  * order); the table's other columns get their defaults, stored generated
@@ -411,165 +580,144 @@ int64
 cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
 			   const char *nulls)
 {
-	Relation	rel;
-	TupleDesc	td;
-	int			natts;
-	EState	   *estate;
-	ExprContext *econtext;
-	RangeTblEntry *rte;
-	ResultRelInfo *rri;
-	int		   *from = NULL;	/* per table column: the query's column, or -1 */
-	ExprState **defaults;
-	Datum	   *qvalues = NULL;
-	bool	   *qnulls = NULL;
+	BulkWrite	bw;
+	SPITupleTable *tt;
+	int			n;
 	TupleTableSlot *slots[BULK_BATCH];
 	BulkInsertState bistate;
-	IndexEntries ie;
 	CommandId	cid;
 	Portal		portal;
-	bool		generated;
 	int64		written = 0;
-	int			a,
-				k;
+	int			k;
 
-	rel = table_open(relid, RowExclusiveLock);
-	if (!bulk_insertable(rel))
-	{
-		table_close(rel, NoLock);
+	if (!bulk_begin(&bw, relid, CMD_INSERT))
 		return -1;
-	}
-	td = RelationGetDescr(rel);
-	natts = td->natts;
-	generated = td->constr != NULL && td->constr->has_generated_stored;
-
-	/* The executor state an INSERT into the table would have. */
-	estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = relid;
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	rte->requiredPerms = ACL_INSERT;
-	ExecInitRangeTable(estate, list_make1(rte));
-	rri = makeNode(ResultRelInfo);
-	ExecInitResultRelation(estate, rri, 1);
-	CheckValidResultRel(rri, CMD_INSERT);
-	ExecOpenIndices(rri, false);
-	econtext = GetPerTupleExprContext(estate);
-	entries_init(&ie, rri, estate, rel);
-
 	for (k = 0; k < BULK_BATCH; k++)
-		slots[k] = table_slot_create(rel, NULL);
-	defaults = palloc0(sizeof(ExprState *) * natts);
+		slots[k] = table_slot_create(bw.rel, NULL);
 	bistate = GetBulkInsertState();
 	cid = GetCurrentCommandId(true);
 
 	portal = SPI_cursor_open_with_args(NULL, query, nargs, types, values, nulls, false, 0);
-	for (;;)
+	while ((tt = bulk_fetch(portal, &n)) != NULL)
 	{
-		SPITupleTable *tt;
-		int			n;
-
-		SPI_cursor_fetch(portal, true, BULK_BATCH);
-		tt = SPI_tuptable;
-		n = (int) SPI_processed;
-		if (n == 0)
-			break;
-
-		if (from == NULL)
-		{
-			/* The query's columns by name; every other column's default. */
-			TupleDesc	qd = tt->tupdesc;
-			int			q;
-
-			from = palloc(sizeof(int) * natts);
-			for (a = 0; a < natts; a++)
-				from[a] = -1;
-			for (q = 0; q < qd->natts; q++)
-			{
-				Form_pg_attribute qa = TupleDescAttr(qd, q);
-				AttrNumber	attnum = attnameAttNum(rel, NameStr(qa->attname), false);
-
-				if (attnum <= 0 || TupleDescAttr(td, attnum - 1)->atttypid != qa->atttypid ||
-					TupleDescAttr(td, attnum - 1)->attgenerated)
-					elog(ERROR, "contactsync: query column \"%s\" does not fill a column of \"%s\"",
-						 NameStr(qa->attname), RelationGetRelationName(rel));
-				from[attnum - 1] = q;
-			}
-			for (a = 0; a < natts; a++)
-			{
-				Form_pg_attribute att = TupleDescAttr(td, a);
-				Node	   *expr;
-
-				if (from[a] >= 0 || att->attisdropped || att->attgenerated)
-					continue;
-				expr = build_column_default(rel, a + 1);
-				if (expr != NULL)
-					defaults[a] = ExecPrepareExpr((Expr *) expr, estate);
-			}
-			qvalues = palloc(sizeof(Datum) * qd->natts);
-			qnulls = palloc(sizeof(bool) * qd->natts);
-		}
-
-		/* Each row as the table's row, owned by its slot. */
+		if (bw.from == NULL)
+			bulk_map(&bw, tt->tupdesc, 0);
 		for (k = 0; k < n; k++)
-		{
-			TupleTableSlot *slot = slots[k];
-
-			CHECK_FOR_INTERRUPTS();
-			ResetPerTupleExprContext(estate);
-			ExecClearTuple(slot);
-			heap_deform_tuple(tt->vals[k], tt->tupdesc, qvalues, qnulls);
-			for (a = 0; a < natts; a++)
-			{
-				if (from[a] >= 0)
-				{
-					slot->tts_values[a] = qvalues[from[a]];
-					slot->tts_isnull[a] = qnulls[from[a]];
-				}
-				else if (defaults[a] != NULL)
-					slot->tts_values[a] = ExecEvalExpr(defaults[a], econtext, &slot->tts_isnull[a]);
-				else
-				{
-					slot->tts_values[a] = (Datum) 0;
-					slot->tts_isnull[a] = true;
-				}
-			}
-			ExecStoreVirtualTuple(slot);
-			if (generated)
-				ExecComputeStoredGenerated(rri, estate, slot, CMD_INSERT);	/* materializes */
-			else
-				ExecMaterializeSlot(slot);
-			if (td->constr != NULL)
-				ExecConstraints(rri, slot, estate);
-		}
+			bulk_form(&bw, slots[k], tt->vals[k], tt->tupdesc);
 		SPI_freetuptable(tt);
 
-		/* The heap tuples in one go, then each row's index entries. */
-		table_multi_insert(rel, slots, n, cid, 0, bistate);
+		/* The heap tuples in one go, then their index entries. */
+		table_multi_insert(bw.rel, slots, n, cid, 0, bistate);
 		for (k = 0; k < n; k++)
 		{
-			if (rri->ri_NumIndices > 0)
-				entries_add(&ie, slots[k]);
+			if (bw.rri->ri_NumIndices > 0)
+				entries_add(&bw.ie, slots[k]);
 			ExecClearTuple(slots[k]);
 		}
 		written += n;
 	}
 	SPI_cursor_close(portal);
-	entries_flush(&ie);
-	if (ie.cxt != NULL)
-		MemoryContextDelete(ie.cxt);
 
 	FreeBulkInsertState(bistate);
-	table_finish_bulk_insert(rel, 0);
+	table_finish_bulk_insert(bw.rel, 0);
 	for (k = 0; k < BULK_BATCH; k++)
 		ExecDropSingleTupleTableSlot(slots[k]);
-	ExecCloseResultRelations(estate);
-	ExecCloseRangeTableRelations(estate);
-	FreeExecutorState(estate);
-	table_close(rel, NoLock);
-
-	/* the next statement sees the rows */
-	CommandCounterIncrement();
+	bulk_end(&bw);
 	return written;
+}
+
+/*
+ * cs_bulk_update — update rows of the table relid as an UPDATE would: the
+ * query returns, for each row to update, its ctid (first column, named
+ * anything) and then the row's new values by column name, every column of
+ * the table (the stored row's columns, then the new values of some, which
+ * take their place); stored generated columns are computed again and NOT
+ * NULL and CHECK constraints checked.  A new row version that is not
+ * heap-only gets its index entries as new contacts do (held, then in key
+ * order).  A row another transaction updated or deleted since the query's
+ * snapshot is not updated: its id (the column "id") goes to *retry, for
+ * the caller's UPDATE, which waits for the row and applies its change to
+ * the newest version.  Returns the number of rows updated, or -1 when the
+ * table needs an UPDATE (see above).
+ */
+int64
+cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
+			   const char *nulls, int64 **retry, int *nretry)
+{
+	BulkWrite	bw;
+	SPITupleTable *tt;
+	int			n;
+	TupleTableSlot *slot;
+	CommandId	cid;
+	Portal		portal;
+	int64		updated = 0;
+	int			idcol = -1;
+	int			cap = 0;
+
+	*retry = NULL;
+	*nretry = 0;
+	if (!bulk_begin(&bw, relid, CMD_UPDATE))
+		return -1;
+	slot = table_slot_create(bw.rel, NULL);
+	cid = GetCurrentCommandId(true);
+
+	portal = SPI_cursor_open_with_args(NULL, query, nargs, types, values, nulls, false, 0);
+	while ((tt = bulk_fetch(portal, &n)) != NULL)
+	{
+		int			k;
+
+		if (bw.from == NULL)
+		{
+			AttrNumber	id = attnameAttNum(bw.rel, "id", false);
+
+			bulk_map(&bw, tt->tupdesc, 1);
+			if (TupleDescAttr(tt->tupdesc, 0)->atttypid != TIDOID || id <= 0 ||
+				TupleDescAttr(bw.td, id - 1)->atttypid != INT8OID)
+				elog(ERROR, "contactsync: an update query returns the ctid first, and the table has a bigint id");
+			idcol = id - 1;
+		}
+		for (k = 0; k < n; k++)
+		{
+			bool		isnull;
+			ItemPointer otid = (ItemPointer) DatumGetPointer(SPI_getbinval(tt->vals[k], tt->tupdesc, 1, &isnull));
+			ItemPointerData old = *otid;
+			TM_FailureData tmfd;
+			LockTupleMode lockmode;
+			bool		update_indexes;
+			TM_Result	result;
+
+			bulk_form(&bw, slot, tt->vals[k], tt->tupdesc);
+			result = table_tuple_update(bw.rel, &old, slot, cid, GetActiveSnapshot(), InvalidSnapshot,
+										true, &tmfd, &lockmode, &update_indexes);
+			switch (result)
+			{
+				case TM_Ok:
+					updated++;
+					if (update_indexes && bw.rri->ri_NumIndices > 0)
+						entries_add(&bw.ie, slot);
+					break;
+				case TM_Updated:
+				case TM_Deleted:
+					/* changed since the query's snapshot: the caller's UPDATE takes it */
+					if (*nretry == cap)
+					{
+						cap = Max(cap * 2, 64);
+						*retry = *retry == NULL ? palloc(sizeof(int64) * cap) :
+							repalloc(*retry, sizeof(int64) * cap);
+					}
+					(*retry)[(*nretry)++] = DatumGetInt64(slot->tts_values[idcol]);
+					break;
+				default:
+					/* a row updated twice by this command, or locked by it: never here */
+					elog(ERROR, "contactsync: unexpected result %d updating a row of \"%s\"",
+						 (int) result, RelationGetRelationName(bw.rel));
+			}
+		}
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+
+	ExecDropSingleTupleTableSlot(slot);
+	bulk_end(&bw);
+	return updated;
 }

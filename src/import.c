@@ -1180,13 +1180,56 @@ run_phases(CsImport *imp)
 			spi_count("SELECT pg_catalog.count(*) FROM pg_temp.contactsync_upd WHERE changed");
 		if (nchanged > 0)
 		{
+			int64		bulk;
+			int64	   *retry;
+			int			nretry;
+
+			/*
+			 * The changed contacts' new versions written by cs_bulk_update
+			 * (src/bulk.c), their index entries in key order, from a
+			 * SELECT of each stored row (with its ctid) and its merged
+			 * values; contacts another transaction changed since that
+			 * SELECT's snapshot (and every contact, where the store needs
+			 * the executor's UPDATE: a trigger, row-level security, UPDATE
+			 * granted on columns only) are updated by the UPDATE below,
+			 * which waits for the row and merges into its newest version.
+			 */
 			resetStringInfo(&sql);
-			appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET updated_at = pg_catalog.now()", imp->schema);
-			append_merge(&sql, imp, ", ", "", " = ");
-			appendStringInfoString(&sql, " FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
-								   "WHERE c.workspace = $1 AND c.id = u.id AND u.changed");
-			cs_spi_exec(sql.data, 6, mt, mv, mn, SPI_OK_UPDATE);
-			updated = SPI_processed;
+			appendStringInfoString(&sql, "SELECT c.ctid AS cs_ctid, c.*");
+			append_merge(&sql, imp, ", ", " AS ", "");
+			appendStringInfo(&sql, ", pg_catalog.now() AS updated_at "
+							 "FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
+							 "JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = u.id WHERE u.changed",
+							 imp->schema);
+			bulk = cs_bulk_update(get_relname_relid("contactsync_contact", imp->schema_oid),
+								  sql.data, 6, mt, mv, mn, &retry, &nretry);
+			updated = bulk < 0 ? 0 : (uint64) bulk;
+			if (bulk < 0 || nretry > 0)
+			{
+				Oid			rt[7];
+				Datum		rv[7];
+				char		rn[8];
+
+				memcpy(rt, mt, sizeof(Oid) * 6);
+				memcpy(rv, mv, sizeof(Datum) * 6);
+				memcpy(rn, mn, 6);
+				rt[6] = INT8ARRAYOID;
+				rv[6] = bulk < 0 ? (Datum) 0 : cs_int8_array(retry, nretry);
+				rn[6] = bulk < 0 ? 'n' : ' ';
+				rn[7] = '\0';
+				resetStringInfo(&sql);
+				appendStringInfo(&sql, "UPDATE %s.contactsync_contact c SET updated_at = pg_catalog.now()", imp->schema);
+				append_merge(&sql, imp, ", ", "", " = ");
+				appendStringInfoString(&sql, " FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
+									   "WHERE c.workspace = $1 AND c.id = u.id AND u.changed "
+									   "AND ($7 IS NULL OR u.id = ANY ($7))");
+				cs_spi_exec(sql.data, 7, rt, rv, rn, SPI_OK_UPDATE);
+				updated += SPI_processed;
+			}
+			ereport(DEBUG1,
+					(errmsg_internal("contactsync: batch " INT64_FORMAT ": updates written %s",
+									 imp->batch_id, bulk < 0 ? "by UPDATE" : nretry > 0 ?
+									 psprintf("in bulk, %d by UPDATE", nretry) : "in bulk")));
 
 			/*
 			 * Contacts deleted by another transaction while the import waited

@@ -111,6 +111,8 @@ extern void cs_spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
 /* bulk.c */
 extern int64 cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
 							const char *nulls);
+extern int64 cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
+							const char *nulls, int64 **retry, int *nretry);
 
 /* s split at every comma into a text[], as string_to_array(s, ',') does. */
 extern Datum cs_split_commas(const char *s);

@@ -63,15 +63,34 @@ $node->safe_psql('postgres', 'CREATE INDEX tags_gin ON contactsync_contact USING
 is(rounds(import_messages('gin')), '0 rounds, 0 rows', 'a GIN index: entries row by row');
 $node->safe_psql('postgres', 'DROP INDEX tags_gin; DELETE FROM contactsync_contact WHERE workspace IN (\'rounds\', \'gin\')');
 
+# Rule: changed contacts are updated in bulk on a plain store, their index
+# entries in key order (a new version that is heap-only has none).
+($ret, $out, $err) = $node->psql('postgres', q{
+	SET client_min_messages = debug1;
+	CREATE TEMP TABLE renames AS SELECT line_uid, 'Renamed ' || name AS name FROM staging;
+	SELECT updated FROM contactsync_import('renames', 'line_uid', workspace => 'plain');
+});
+is($out, '100', 'the update changes every contact');
+like($err, qr/updates written in bulk$/m, 'no trigger: updates written in bulk');
+
 # Rule: a trigger on the store makes the creates an INSERT, which fires it.
 $node->safe_psql('postgres', q{
 	CREATE TABLE fired (n int);
 	CREATE FUNCTION count_row() RETURNS trigger LANGUAGE plpgsql AS
 	  $$BEGIN INSERT INTO public.fired VALUES (1); RETURN NEW; END$$;
-	CREATE TRIGGER count_row BEFORE INSERT ON contactsync_contact FOR EACH ROW EXECUTE FUNCTION count_row();
+	CREATE TRIGGER count_row BEFORE INSERT OR UPDATE ON contactsync_contact FOR EACH ROW EXECUTE FUNCTION count_row();
 });
 like(import_messages('triggered'), qr/creates written by INSERT/, 'a trigger: written by INSERT');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM fired'), '100', 'the trigger fired for every new contact');
+# Rule: so are updates: by UPDATE, which fires it.
+($ret, $out, $err) = $node->psql('postgres', q{
+	SET client_min_messages = debug1;
+	CREATE TEMP TABLE renames AS SELECT line_uid, 'Renamed ' || name AS name FROM staging;
+	SELECT updated FROM contactsync_import('renames', 'line_uid', workspace => 'triggered');
+});
+is($out, '100', 'the update through the trigger changes every contact');
+like($err, qr/updates written by UPDATE/, 'a trigger: updates written by UPDATE');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM fired'), '200', 'the trigger fired for every updated contact too');
 $node->safe_psql('postgres', 'DROP TRIGGER count_row ON contactsync_contact');
 
 # Rule: row-level security on the store makes the creates an INSERT.
