@@ -1,5 +1,6 @@
 /*
- * bulk.c — insert the rows of a query into a table as COPY writes one.
+ * bulk.c — insert the rows of a query into a table as COPY writes one, and
+ * update rows as UPDATE does, without the executor's per-row index work.
  *
  * An INSERT ... SELECT goes through the executor one row at a time: each
  * row is a heap insertion of its own (a buffer lock, a WAL record).  COPY
@@ -10,13 +11,18 @@
  * executor pieces for defaults, stored generated columns, constraints and
  * index entries, so a row it writes is the row an INSERT writes.
  *
- * It declines (returns -1, having written nothing) when the table needs
+ * cs_bulk_update writes new versions of rows the same way: each formed as
+ * an UPDATE forms it, written by table_tuple_update (heap-only when the page
+ * has room), and the index entries of the others added as new rows' are
+ * (see IndexEntries).
+ *
+ * Both decline (return -1, having written nothing) when the table needs
  * more than that: a table that is not a plain table, has triggers (which
  * includes foreign keys and deferrable unique constraints) or row-level
- * security, that the current user may not insert into as a whole, or a
- * database with Citus, whose tables only statements reach.  The
- * caller then runs its INSERT, which does all of that and raises the
- * errors an INSERT raises.
+ * security, that the current user may not insert into (update) as a
+ * whole, or a database with Citus, whose tables only statements reach.
+ * The caller then runs its INSERT (UPDATE), which does all of that and
+ * raises the errors the statement raises.
  */
 #include "postgres.h"
 
@@ -543,6 +549,22 @@ bulk_form(BulkWrite *bw, TupleTableSlot *slot, HeapTuple qt, TupleDesc qd)
 		ExecConstraints(bw->rri, slot, bw->estate);
 }
 
+/*
+ * The query's cursor, and the command id the rows are written with: the
+ * one its snapshot was taken at (opening it advances the command counter),
+ * so, as in the executor, the rows written are invisible to the query that
+ * reads them, whatever its plan (an update never reads a row it wrote).
+ */
+static Portal
+bulk_open(const char *query, int nargs, Oid *types, Datum *values, const char *nulls,
+		  CommandId *cid)
+{
+	Portal		portal = SPI_cursor_open_with_args(NULL, query, nargs, types, values, nulls, false, 0);
+
+	*cid = GetCurrentCommandId(true);
+	return portal;
+}
+
 /* The query's next rows (their number in *n), or NULL after the last. */
 static SPITupleTable *
 bulk_fetch(Portal portal, int *n)
@@ -595,9 +617,7 @@ cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *value
 	for (k = 0; k < BULK_BATCH; k++)
 		slots[k] = table_slot_create(bw.rel, NULL);
 	bistate = GetBulkInsertState();
-	cid = GetCurrentCommandId(true);
-
-	portal = SPI_cursor_open_with_args(NULL, query, nargs, types, values, nulls, false, 0);
+	portal = bulk_open(query, nargs, types, values, nulls, &cid);
 	while ((tt = bulk_fetch(portal, &n)) != NULL)
 	{
 		if (bw.from == NULL)
@@ -626,55 +646,81 @@ cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *value
 	return written;
 }
 
-/*
- * cs_bulk_update — update rows of the table relid as an UPDATE would: the
- * query returns, for each row to update, its ctid (first column, named
- * anything) and then the row's new values by column name, every column of
- * the table (the stored row's columns, then the new values of some, which
- * take their place); stored generated columns are computed again and NOT
- * NULL and CHECK constraints checked.  A new row version that is not
- * heap-only gets its index entries as new contacts do (held, then in key
- * order).  A row another transaction updated or deleted since the query's
- * snapshot is not updated: its id (the column "id") goes to *retry, for
- * the caller's UPDATE, which waits for the row and applies its change to
- * the newest version.  Returns the number of rows updated, or -1 when the
- * table needs an UPDATE (see above).
- */
-int64
-cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
-			   const char *nulls, int64 **retry, int *nretry)
+/* An update in bulk that may read its rows from several queries. */
+struct CsBulkUpdate
 {
 	BulkWrite	bw;
+	TupleTableSlot *slot;
+	MemoryContext cxt;			/* where it began: what lasts until its end */
+	int			idcol;			/* the table's id column */
+};
+
+/*
+ * cs_bulk_update_begin — an update in bulk of the table relid, its index
+ * entries held up to `budget` bytes; NULL when the table needs an UPDATE
+ * (see above).  cs_bulk_update_rows writes the rows of each query, and
+ * cs_bulk_update_end the last index entries.
+ */
+CsBulkUpdate *
+cs_bulk_update_begin(Oid relid, Size budget)
+{
+	CsBulkUpdate *bu = palloc0(sizeof(CsBulkUpdate));
+
+	if (!bulk_begin(&bu->bw, relid, CMD_UPDATE))
+	{
+		pfree(bu);
+		return NULL;
+	}
+	bu->bw.ie.budget = budget;
+	bu->slot = table_slot_create(bu->bw.rel, NULL);
+	bu->cxt = CurrentMemoryContext;
+	bu->idcol = -1;
+	return bu;
+}
+
+/*
+ * cs_bulk_update_rows — update rows as an UPDATE would: the query returns,
+ * for each row to update, its ctid (first column, named anything) and then
+ * the row's new values by column name, every column of the table (the
+ * stored row's columns, then the new values of some, which take their
+ * place); stored generated columns are computed again and NOT NULL and
+ * CHECK constraints checked.  A new row version that is not heap-only gets
+ * its index entries as new rows do (held, then in key order).  A row
+ * another transaction updated or deleted since the query's snapshot is not
+ * updated: its id (the column "id") goes to *retry, for the caller's
+ * UPDATE, which waits for the row and applies its change to the newest
+ * version.  Returns the number of rows updated.
+ */
+int64
+cs_bulk_update_rows(CsBulkUpdate *bu, const char *query, int nargs, Oid *types, Datum *values,
+					const char *nulls, int64 **retry, int *nretry)
+{
+	BulkWrite  *bw = &bu->bw;
 	SPITupleTable *tt;
 	int			n;
-	TupleTableSlot *slot;
 	CommandId	cid;
 	Portal		portal;
 	int64		updated = 0;
-	int			idcol = -1;
 	int			cap = 0;
 
 	*retry = NULL;
 	*nretry = 0;
-	if (!bulk_begin(&bw, relid, CMD_UPDATE))
-		return -1;
-	slot = table_slot_create(bw.rel, NULL);
-	cid = GetCurrentCommandId(true);
-
-	portal = SPI_cursor_open_with_args(NULL, query, nargs, types, values, nulls, false, 0);
+	portal = bulk_open(query, nargs, types, values, nulls, &cid);
 	while ((tt = bulk_fetch(portal, &n)) != NULL)
 	{
 		int			k;
 
-		if (bw.from == NULL)
+		if (bw->from == NULL)
 		{
-			AttrNumber	id = attnameAttNum(bw.rel, "id", false);
+			AttrNumber	id = attnameAttNum(bw->rel, "id", false);
+			MemoryContext old = MemoryContextSwitchTo(bu->cxt);
 
-			bulk_map(&bw, tt->tupdesc, 1);
+			bulk_map(bw, tt->tupdesc, 1);
+			MemoryContextSwitchTo(old);
 			if (TupleDescAttr(tt->tupdesc, 0)->atttypid != TIDOID || id <= 0 ||
-				TupleDescAttr(bw.td, id - 1)->atttypid != INT8OID)
+				TupleDescAttr(bw->td, id - 1)->atttypid != INT8OID)
 				elog(ERROR, "contactsync: an update query returns the ctid first, and the table has a bigint id");
-			idcol = id - 1;
+			bu->idcol = id - 1;
 		}
 		for (k = 0; k < n; k++)
 		{
@@ -686,15 +732,15 @@ cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *value
 			bool		update_indexes;
 			TM_Result	result;
 
-			bulk_form(&bw, slot, tt->vals[k], tt->tupdesc);
-			result = table_tuple_update(bw.rel, &old, slot, cid, GetActiveSnapshot(), InvalidSnapshot,
+			bulk_form(bw, bu->slot, tt->vals[k], tt->tupdesc);
+			result = table_tuple_update(bw->rel, &old, bu->slot, cid, GetActiveSnapshot(), InvalidSnapshot,
 										true, &tmfd, &lockmode, &update_indexes);
 			switch (result)
 			{
 				case TM_Ok:
 					updated++;
-					if (update_indexes && bw.rri->ri_NumIndices > 0)
-						entries_add(&bw.ie, slot);
+					if (update_indexes && bw->rri->ri_NumIndices > 0)
+						entries_add(&bw->ie, bu->slot);
 					break;
 				case TM_Updated:
 				case TM_Deleted:
@@ -705,19 +751,46 @@ cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *value
 						*retry = *retry == NULL ? palloc(sizeof(int64) * cap) :
 							repalloc(*retry, sizeof(int64) * cap);
 					}
-					(*retry)[(*nretry)++] = DatumGetInt64(slot->tts_values[idcol]);
+					(*retry)[(*nretry)++] = DatumGetInt64(bu->slot->tts_values[bu->idcol]);
 					break;
 				default:
 					/* a row updated twice by this command, or locked by it: never here */
 					elog(ERROR, "contactsync: unexpected result %d updating a row of \"%s\"",
-						 (int) result, RelationGetRelationName(bw.rel));
+						 (int) result, RelationGetRelationName(bw->rel));
 			}
 		}
 		SPI_freetuptable(tt);
 	}
 	SPI_cursor_close(portal);
+	/* the next query sees the rows */
+	CommandCounterIncrement();
+	return updated;
+}
 
-	ExecDropSingleTupleTableSlot(slot);
-	bulk_end(&bw);
+void
+cs_bulk_update_end(CsBulkUpdate *bu)
+{
+	ExecDropSingleTupleTableSlot(bu->slot);
+	bulk_end(&bu->bw);
+	pfree(bu);
+}
+
+/*
+ * cs_bulk_update — cs_bulk_update_rows of one query, its index entries held
+ * up to maintenance_work_mem; -1 when the table needs an UPDATE.
+ */
+int64
+cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
+			   const char *nulls, int64 **retry, int *nretry)
+{
+	CsBulkUpdate *bu = cs_bulk_update_begin(relid, (Size) maintenance_work_mem * 1024);
+	int64		updated;
+
+	*retry = NULL;
+	*nretry = 0;
+	if (bu == NULL)
+		return -1;
+	updated = cs_bulk_update_rows(bu, query, nargs, types, values, nulls, retry, nretry);
+	cs_bulk_update_end(bu);
 	return updated;
 }

@@ -113,6 +113,11 @@ extern int64 cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types,
 							const char *nulls);
 extern int64 cs_bulk_update(Oid relid, const char *query, int nargs, Oid *types, Datum *values,
 							const char *nulls, int64 **retry, int *nretry);
+typedef struct CsBulkUpdate CsBulkUpdate;
+extern CsBulkUpdate *cs_bulk_update_begin(Oid relid, Size budget);
+extern int64 cs_bulk_update_rows(CsBulkUpdate *bu, const char *query, int nargs, Oid *types,
+								 Datum *values, const char *nulls, int64 **retry, int *nretry);
+extern void cs_bulk_update_end(CsBulkUpdate *bu);
 
 /* s split at every comma into a text[], as string_to_array(s, ',') does. */
 extern Datum cs_split_commas(const char *s);

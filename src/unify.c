@@ -34,6 +34,7 @@
 #include <malloc.h>
 #endif
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -716,6 +717,15 @@ cs_int8_array(const int64 *v, int n)
  * before a large import was planned as a nested loop that read the whole
  * workspace for every pair (measured: 34 s a chunk of 10,000 in a 25,000-
  * contact workspace).
+ *
+ * Each chunk's new versions are written by cs_bulk_update_rows (src/bulk.c)
+ * from a SELECT of the same rows, their index entries held across chunks
+ * (up to work_mem: the run's own arrays are still in memory) and inserted
+ * in key order; contacts another transaction changed meanwhile, and every
+ * contact where the store needs the executor's UPDATE (a trigger, row-level
+ * security, column-only grants), go through the UPDATE.  The chunks touch
+ * distinct contacts and no other statement runs between them, so no query
+ * looks for a row whose index entries are still held.
  */
 #define WRITE_CHUNK 10000
 
@@ -723,13 +733,19 @@ typedef struct UcidWriter
 {
 	const char *schema;
 	Datum		workspace;
-	SPIPlanPtr	plan;
+	SPIPlanPtr	plan;			/* the UPDATE */
+	char	   *select;			/* the SELECT of a chunk's rows and new values */
+	CsBulkUpdate *bulk;			/* or NULL */
+	bool		began;
 	MemoryContext cxt;			/* a chunk's arrays and jsonb, reset after it */
 	int			n;
 	int64		changed;
 	int64		ids[WRITE_CHUNK];
 	int64		ucids[WRITE_CHUNK];
 } UcidWriter;
+
+/* The parameters of both: workspace, ids, {"id": person, ...}. */
+static Oid	writer_types[3] = {TEXTOID, INT8ARRAYOID, JSONBOID};
 
 static void
 writer_flush(UcidWriter *w)
@@ -744,16 +760,26 @@ writer_flush(UcidWriter *w)
 		return;
 	if (w->plan == NULL)
 	{
-		Oid			t[3] = {TEXTOID, INT8ARRAYOID, JSONBOID};
-
 		w->plan = SPI_prepare(psprintf("UPDATE %s.contactsync_contact c "
 									   "SET unified_contact_id = ($3 OPERATOR(pg_catalog.->>) c.id::pg_catalog.text)::pg_catalog.int8 "
 									   "WHERE c.workspace = $1 AND c.id = ANY ($2) "
 									   "AND c.unified_contact_id IS DISTINCT FROM "
 									   "($3 OPERATOR(pg_catalog.->>) c.id::pg_catalog.text)::pg_catalog.int8", w->schema),
-							  3, t);
+							  3, writer_types);
 		if (w->plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		w->select = psprintf("SELECT c.ctid AS cs_ctid, c.*, "
+							 "($3 OPERATOR(pg_catalog.->>) c.id::pg_catalog.text)::pg_catalog.int8 AS unified_contact_id "
+							 "FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = ANY ($2) "
+							 "AND c.unified_contact_id IS DISTINCT FROM "
+							 "($3 OPERATOR(pg_catalog.->>) c.id::pg_catalog.text)::pg_catalog.int8", w->schema);
+	}
+	if (!w->began)
+	{
+		w->bulk = cs_bulk_update_begin(get_relname_relid("contactsync_contact",
+														 get_namespace_oid(w->schema, false)),
+									   (Size) work_mem * 1024);
+		w->began = true;
 	}
 	/*
 	 * {"id": person, ...}: ids are distinct within a chunk.  Parsing it
@@ -773,10 +799,21 @@ writer_flush(UcidWriter *w)
 	a[0] = w->workspace;
 	a[1] = cs_int8_array(w->ids, w->n);
 	a[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(pairs.data));
-	rc = SPI_execute_plan(w->plan, a, NULL, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "unification statement failed: %s", SPI_result_code_string(rc));
-	w->changed += SPI_processed;
+	if (w->bulk != NULL)
+	{
+		int64	   *retry;
+		int			nretry;
+
+		w->changed += cs_bulk_update_rows(w->bulk, w->select, 3, writer_types, a, NULL, &retry, &nretry);
+		a[1] = nretry > 0 ? cs_int8_array(retry, nretry) : (Datum) 0;
+	}
+	if (a[1] != (Datum) 0)
+	{
+		rc = SPI_execute_plan(w->plan, a, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "unification statement failed: %s", SPI_result_code_string(rc));
+		w->changed += SPI_processed;
+	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->cxt);
 	w->n = 0;
@@ -796,6 +833,8 @@ static void
 writer_finish(UcidWriter *w)
 {
 	writer_flush(w);
+	if (w->bulk != NULL)
+		cs_bulk_update_end(w->bulk);
 	if (w->plan != NULL)
 		SPI_freeplan(w->plan);
 	if (w->cxt != NULL)

@@ -174,9 +174,13 @@ SELECT created FROM contactsync_import('write_staging', 'line_uid', workspace =>
 CREATE TABLE hot_staging AS
   SELECT line_uid, 'Renamed ' || name AS name FROM write_staging
    WHERE line_uid LIKE 'U%' AND ('x' || substr(line_uid, 2, 7))::bit(28)::int % 125 = 0;
+-- (the counts the backend has not reported yet, before and after)
 BEGIN;
+SELECT n_tup_upd AS upd0, n_tup_hot_upd AS hot0
+  FROM pg_stat_xact_user_tables WHERE relid = 'contactsync_contact'::regclass \gset
 SELECT updated, unchanged FROM contactsync_import('hot_staging', 'line_uid', workspace => 'hot');
-SELECT n_tup_upd AS updates, n_tup_hot_upd AS hot_updates, n_tup_upd = n_tup_hot_upd AS every_update_hot
+SELECT n_tup_upd - :upd0 AS updates, n_tup_hot_upd - :hot0 AS hot_updates,
+       n_tup_upd - :upd0 = n_tup_hot_upd - :hot0 AS every_update_hot
   FROM pg_stat_xact_user_tables WHERE relid = 'contactsync_contact'::regclass;
 COMMIT;
 DROP TABLE hot_staging;
