@@ -62,8 +62,11 @@
  * order several times faster than in the order of the rows: each insertion
  * descends to a leaf next to the one the previous insertion left in the
  * processor's cache, instead of to one anywhere in the index
- * (doc/performance.md).  So the entries of each index are held, up to
- * maintenance_work_mem for all of them, put in order and then inserted.
+ * (doc/performance.md).  So the entries of each index are held, up to a
+ * budget for all of them (maintenance_work_mem for an import's new and
+ * changed contacts, work_mem for unification's writes), put in order and
+ * then inserted.  Until then the rows written are not found through the
+ * indexes: no query of the same write looks for them.
  *
  * The order is that of a 16-byte key made of the bytes of the key columns
  * after those equal in every entry held (the workspace): a text's bytes, an
