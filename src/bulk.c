@@ -151,7 +151,7 @@ column_orderable(Relation index, int col)
 }
 
 static void
-entries_init(IndexEntries *ie, ResultRelInfo *rri, EState *estate, Relation heap)
+entries_init(IndexEntries *ie, ResultRelInfo *rri, EState *estate, Relation heap, Size budget)
 {
 	int			i,
 				c;
@@ -160,7 +160,7 @@ entries_init(IndexEntries *ie, ResultRelInfo *rri, EState *estate, Relation heap
 	ie->rri = rri;
 	ie->estate = estate;
 	ie->heap = heap;
-	ie->budget = (Size) maintenance_work_mem * 1024;
+	ie->budget = budget;
 	ie->held = rri->ri_NumIndices > 0;
 	ie->idx = palloc0(sizeof(HeldIndex) * Max(rri->ri_NumIndices, 1));
 	for (i = 0; i < rri->ri_NumIndices; i++)
@@ -431,7 +431,7 @@ typedef struct BulkWrite
 
 /* Open relid for cmd; false (nothing opened) when it needs the statement. */
 static bool
-bulk_begin(BulkWrite *bw, Oid relid, CmdType cmd)
+bulk_begin(BulkWrite *bw, Oid relid, CmdType cmd, Size budget)
 {
 	AclMode		mode = cmd == CMD_INSERT ? ACL_INSERT : ACL_UPDATE;
 	RangeTblEntry *rte;
@@ -460,7 +460,7 @@ bulk_begin(BulkWrite *bw, Oid relid, CmdType cmd)
 	ExecInitResultRelation(bw->estate, bw->rri, 1);
 	CheckValidResultRel(bw->rri, cmd);
 	ExecOpenIndices(bw->rri, false);
-	entries_init(&bw->ie, bw->rri, bw->estate, bw->rel);
+	entries_init(&bw->ie, bw->rri, bw->estate, bw->rel, budget);
 	return true;
 }
 
@@ -615,7 +615,7 @@ cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *value
 	int64		written = 0;
 	int			k;
 
-	if (!bulk_begin(&bw, relid, CMD_INSERT))
+	if (!bulk_begin(&bw, relid, CMD_INSERT, (Size) maintenance_work_mem * 1024))
 		return -1;
 	for (k = 0; k < BULK_BATCH; k++)
 		slots[k] = table_slot_create(bw.rel, NULL);
@@ -669,12 +669,11 @@ cs_bulk_update_begin(Oid relid, Size budget)
 {
 	CsBulkUpdate *bu = palloc0(sizeof(CsBulkUpdate));
 
-	if (!bulk_begin(&bu->bw, relid, CMD_UPDATE))
+	if (!bulk_begin(&bu->bw, relid, CMD_UPDATE, budget))
 	{
 		pfree(bu);
 		return NULL;
 	}
-	bu->bw.ie.budget = budget;
 	bu->slot = table_slot_create(bu->bw.rel, NULL);
 	bu->cxt = CurrentMemoryContext;
 	bu->idcol = -1;

@@ -735,8 +735,7 @@ typedef struct UcidWriter
 	Datum		workspace;
 	SPIPlanPtr	plan;			/* the UPDATE */
 	char	   *select;			/* the SELECT of a chunk's rows and new values */
-	CsBulkUpdate *bulk;			/* or NULL */
-	bool		began;
+	CsBulkUpdate *bulk;			/* or NULL: the UPDATE writes every chunk */
 	MemoryContext cxt;			/* a chunk's arrays and jsonb, reset after it */
 	int			n;
 	int64		changed;
@@ -773,13 +772,9 @@ writer_flush(UcidWriter *w)
 							 "FROM %s.contactsync_contact c WHERE c.workspace = $1 AND c.id = ANY ($2) "
 							 "AND c.unified_contact_id IS DISTINCT FROM "
 							 "($3 OPERATOR(pg_catalog.->>) c.id::pg_catalog.text)::pg_catalog.int8", w->schema);
-	}
-	if (!w->began)
-	{
 		w->bulk = cs_bulk_update_begin(get_relname_relid("contactsync_contact",
 														 get_namespace_oid(w->schema, false)),
 									   (Size) work_mem * 1024);
-		w->began = true;
 	}
 	/*
 	 * {"id": person, ...}: ids are distinct within a chunk.  Parsing it
