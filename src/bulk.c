@@ -78,6 +78,15 @@
  * integers ascending with nulls last takes its entries in the rows' order;
  * one that is not a B-tree or has an exclusion constraint takes every row's
  * entries as the row is written, as an INSERT adds them.
+ *
+ * A unique index checks each entry for a conflict, as the executor does;
+ * except, in an update, the entry of a new version whose key is the old
+ * version's (every key column equal, no expression, no predicate): the old
+ * version, live until this transaction ends, already holds that key, so no
+ * other row can hold it, and another transaction inserting it waits for
+ * this one and then finds the new entry (doc/design.md).  Such entries are
+ * held apart (each unique index has a second HeldIndex) and inserted
+ * without the check, which reads the heap for every equal key it meets.
  */
 typedef struct HeldIndex
 {
@@ -101,7 +110,8 @@ typedef struct IndexEntries
 	EState	   *estate;
 	Relation	heap;
 	bool		held;			/* entries are held (else inserted per row) */
-	HeldIndex  *idx;			/* per index */
+	HeldIndex  *idx;			/* per index; then per index, its entries that
+								 * need no uniqueness check */
 	MemoryContext cxt;			/* the entries' tuples and arrays */
 	char	   *arena;			/* where the next tuple goes, */
 	Size		arena_left;		/* and the room left there */
@@ -162,7 +172,7 @@ entries_init(IndexEntries *ie, ResultRelInfo *rri, EState *estate, Relation heap
 	ie->heap = heap;
 	ie->budget = budget;
 	ie->held = rri->ri_NumIndices > 0;
-	ie->idx = palloc0(sizeof(HeldIndex) * Max(rri->ri_NumIndices, 1));
+	ie->idx = palloc0(sizeof(HeldIndex) * 2 * Max(rri->ri_NumIndices, 1));
 	for (i = 0; i < rri->ri_NumIndices; i++)
 	{
 		Relation	index = rri->ri_IndexRelationDescs[i];
@@ -176,6 +186,7 @@ entries_init(IndexEntries *ie, ResultRelInfo *rri, EState *estate, Relation heap
 		for (c = 0; c < IndexRelationGetNumberOfKeyAttributes(index); c++)
 			if (!column_orderable(index, c))
 				ie->idx[i].sortable = false;
+		ie->idx[rri->ri_NumIndices + i].sortable = ie->idx[i].sortable;
 	}
 	if (ie->held)
 		ie->cxt = AllocSetContextCreate(CurrentMemoryContext, "contactsync index entries",
@@ -294,35 +305,47 @@ entries_flush(IndexEntries *ie)
 	Datum		values[INDEX_MAX_KEYS];
 	bool		isnull[INDEX_MAX_KEYS];
 	int			i;
+	int64		kept = 0;
 
 	if (!ie->held || ie->bytes == 0)
 		return;
+	for (i = 0; i < rri->ri_NumIndices; i++)
+		kept += ie->idx[rri->ri_NumIndices + i].n;
 	ereport(DEBUG1,
-			(errmsg_internal("contactsync: index entries of " INT64_FORMAT " rows inserted in key order (%zu kB held)",
-							 ie->rows, ie->bytes / 1024)));
+			(errmsg_internal("contactsync: index entries of " INT64_FORMAT " rows inserted in key order "
+							 "(%zu kB held; " INT64_FORMAT " entries of unique keys kept, not checked)",
+							 ie->rows, ie->bytes / 1024, kept)));
 	for (i = 0; i < rri->ri_NumIndices; i++)
 	{
 		Relation	index = rri->ri_IndexRelationDescs[i];
 		IndexInfo  *info = rri->ri_IndexRelationInfo[i];
-		HeldIndex  *h = &ie->idx[i];
-		/* as ExecInsertIndexTuples decides (no deferrable constraint here: they come with triggers) */
-		IndexUniqueCheck check = index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
-		int64		j;
+		int			pass;
 
-		order_entries(ie, index, h);
-		for (j = 0; j < h->n; j++)
+		/* the entries checked, then those that need no check (see above) */
+		for (pass = 0; pass < 2; pass++)
 		{
-			MemoryContext old;
+			HeldIndex  *h = &ie->idx[pass * rri->ri_NumIndices + i];
 
-			CHECK_FOR_INTERRUPTS();
-			ResetPerTupleExprContext(ie->estate);
-			old = MemoryContextSwitchTo(GetPerTupleMemoryContext(ie->estate));
-			index_deform_tuple(h->t[j], RelationGetDescr(index), values, isnull);
-			index_insert(index, values, isnull, &h->t[j]->t_tid, ie->heap, check, false, info);
-			MemoryContextSwitchTo(old);
+			/* as ExecInsertIndexTuples decides (no deferrable constraint here: they come with triggers) */
+			IndexUniqueCheck check = pass == 0 && index->rd_index->indisunique ?
+				UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
+			int64		j;
+
+			order_entries(ie, index, h);
+			for (j = 0; j < h->n; j++)
+			{
+				MemoryContext old;
+
+				CHECK_FOR_INTERRUPTS();
+				ResetPerTupleExprContext(ie->estate);
+				old = MemoryContextSwitchTo(GetPerTupleMemoryContext(ie->estate));
+				index_deform_tuple(h->t[j], RelationGetDescr(index), values, isnull);
+				index_insert(index, values, isnull, &h->t[j]->t_tid, ie->heap, check, false, info);
+				MemoryContextSwitchTo(old);
+			}
+			h->t = NULL;
+			h->n = h->cap = 0;
 		}
-		h->t = NULL;
-		h->n = h->cap = 0;
 	}
 	MemoryContextReset(ie->cxt);
 	ie->arena = NULL;
@@ -365,9 +388,13 @@ entries_hold(IndexEntries *ie, HeldIndex *h, IndexTuple itup, ItemPointer tid)
 	ie->arena_left -= size;
 }
 
-/* The index entries of a row just written (its slot holds its TID). */
+/*
+ * The index entries of a row just written (its slot holds its TID).
+ * same_key (updates only, else NULL): per index, whether the new version's
+ * key is the old version's, so that its entry needs no uniqueness check.
+ */
 static void
-entries_add(IndexEntries *ie, TupleTableSlot *slot)
+entries_add(IndexEntries *ie, TupleTableSlot *slot, const bool *same_key)
 {
 	ResultRelInfo *rri = ie->rri;
 	ExprContext *econtext = GetPerTupleExprContext(ie->estate);
@@ -401,7 +428,8 @@ entries_add(IndexEntries *ie, TupleTableSlot *slot)
 		FormIndexDatum(info, slot, ie->estate, values, isnull);
 		itup = index_form_tuple_context(RelationGetDescr(index), values, isnull,
 										GetPerTupleMemoryContext(ie->estate));
-		entries_hold(ie, &ie->idx[i], itup, &slot->tts_tid);
+		entries_hold(ie, &ie->idx[(same_key != NULL && same_key[i] ? rri->ri_NumIndices : 0) + i],
+					 itup, &slot->tts_tid);
 	}
 	ie->rows++;
 	/* what is held, and the order keys of the index with the most entries */
@@ -422,6 +450,9 @@ typedef struct BulkWrite
 	EState	   *estate;
 	ResultRelInfo *rri;
 	int		   *from;			/* per table column: the query's column, or -1 */
+	int		   *stored;			/* update: per table column, the query's column
+								 * of the stored value (the first of its name),
+								 * or -1 */
 	ExprState **defaults;		/* per table column the query does not fill (insert) */
 	Datum	   *qvalues;
 	bool	   *qnulls;
@@ -479,13 +510,18 @@ bulk_map(BulkWrite *bw, TupleDesc qd, int skip)
 				q;
 
 	bw->from = palloc(sizeof(int) * natts);
+	bw->stored = palloc(sizeof(int) * natts);
 	bw->defaults = palloc0(sizeof(ExprState *) * natts);
 	for (a = 0; a < natts; a++)
-		bw->from[a] = -1;
+		bw->from[a] = bw->stored[a] = -1;
 	for (q = skip; q < qd->natts; q++)
 	{
 		Form_pg_attribute qa = TupleDescAttr(qd, q);
 		AttrNumber	attnum = attnameAttNum(bw->rel, NameStr(qa->attname), false);
+
+		if (attnum > 0 && bw->cmd == CMD_UPDATE && bw->stored[attnum - 1] < 0 &&
+			TupleDescAttr(bw->td, attnum - 1)->atttypid == qa->atttypid)
+			bw->stored[attnum - 1] = q;
 
 		if (attnum > 0 && bw->cmd == CMD_UPDATE && TupleDescAttr(bw->td, attnum - 1)->attgenerated)
 			continue;
@@ -634,7 +670,7 @@ cs_bulk_insert(Oid relid, const char *query, int nargs, Oid *types, Datum *value
 		for (k = 0; k < n; k++)
 		{
 			if (bw.rri->ri_NumIndices > 0)
-				entries_add(&bw.ie, slots[k]);
+				entries_add(&bw.ie, slots[k], NULL);
 			ExecClearTuple(slots[k]);
 		}
 		written += n;
@@ -656,7 +692,54 @@ struct CsBulkUpdate
 	TupleTableSlot *slot;
 	MemoryContext cxt;			/* where it began: what lasts until its end */
 	int			idcol;			/* the table's id column */
+	bool	   *same;			/* per index: the row's key is the stored one's */
 };
+
+/*
+ * Per index, whether the new version in bu->slot (just formed from the
+ * query row bu->bw.qvalues) has the stored version's key: a unique index
+ * without expressions or predicate whose key columns the query returns
+ * stored and new, each equal (IndexEntries: such an entry needs no
+ * uniqueness check).  False for every other index.
+ */
+static const bool *
+same_key(CsBulkUpdate *bu)
+{
+	BulkWrite  *bw = &bu->bw;
+	ResultRelInfo *rri = bw->rri;
+	int			i,
+				c;
+
+	for (i = 0; i < rri->ri_NumIndices; i++)
+	{
+		Relation	index = rri->ri_IndexRelationDescs[i];
+		IndexInfo  *info = rri->ri_IndexRelationInfo[i];
+		bool		same = index->rd_index->indisunique && info->ii_Expressions == NIL &&
+			info->ii_Predicate == NIL;
+
+		for (c = 0; same && c < info->ii_NumIndexKeyAttrs; c++)
+		{
+			int			a = info->ii_IndexAttrNumbers[c] - 1;
+			Form_pg_attribute att;
+			Datum		v;
+			bool		isnull;
+			int			q;
+
+			if (a < 0 || bw->stored[a] < 0)
+			{
+				same = false;
+				break;
+			}
+			att = TupleDescAttr(bw->td, a);
+			q = bw->stored[a];
+			v = slot_getattr(bu->slot, a + 1, &isnull);
+			same = isnull == bw->qnulls[q] &&
+				(isnull || datumIsEqual(v, bw->qvalues[q], att->attbyval, att->attlen));
+		}
+		bu->same[i] = same;
+	}
+	return bu->same;
+}
 
 /*
  * cs_bulk_update_begin — an update in bulk of the table relid, its index
@@ -675,9 +758,23 @@ cs_bulk_update_begin(Oid relid, Size budget)
 		return NULL;
 	}
 	bu->slot = table_slot_create(bu->bw.rel, NULL);
+	bu->same = palloc(sizeof(bool) * Max(bu->bw.rri->ri_NumIndices, 1));
 	bu->cxt = CurrentMemoryContext;
 	bu->idcol = -1;
 	return bu;
+}
+
+/* One more id for the caller's UPDATE. */
+static void
+retry_add(int64 **retry, int *nretry, int *cap, int64 id)
+{
+	if (*nretry == *cap)
+	{
+		*cap = Max(*cap * 2, 64);
+		*retry = *retry == NULL ? palloc(sizeof(int64) * *cap) :
+			repalloc(*retry, sizeof(int64) * *cap);
+	}
+	(*retry)[(*nretry)++] = id;
 }
 
 /*
@@ -691,7 +788,9 @@ cs_bulk_update_begin(Oid relid, Size budget)
  * another transaction updated or deleted since the query's snapshot is not
  * updated: its id (the column "id") goes to *retry, for the caller's
  * UPDATE, which waits for the row and applies its change to the newest
- * version.  Returns the number of rows updated.
+ * version.  So does a row whose ctid is NULL: one the query looked for by
+ * the ctid it had earlier and did not find (a newer version, or none, is
+ * all its snapshot sees).  Returns the number of rows updated.
  */
 int64
 cs_bulk_update_rows(CsBulkUpdate *bu, const char *query, int nargs, Oid *types, Datum *values,
@@ -728,12 +827,23 @@ cs_bulk_update_rows(CsBulkUpdate *bu, const char *query, int nargs, Oid *types, 
 		{
 			bool		isnull;
 			ItemPointer otid = (ItemPointer) DatumGetPointer(SPI_getbinval(tt->vals[k], tt->tupdesc, 1, &isnull));
-			ItemPointerData old = *otid;
+			ItemPointerData old;
 			TM_FailureData tmfd;
 			LockTupleMode lockmode;
 			bool		update_indexes;
 			TM_Result	result;
 
+			if (isnull)
+			{
+				/* not found where the caller had it: the caller's UPDATE takes it */
+				Datum		id = SPI_getbinval(tt->vals[k], tt->tupdesc, bw->from[bu->idcol] + 1, &isnull);
+
+				if (isnull)
+					elog(ERROR, "contactsync: an update query row has neither a ctid nor an id");
+				retry_add(retry, nretry, &cap, DatumGetInt64(id));
+				continue;
+			}
+			old = *otid;
 			bulk_form(bw, bu->slot, tt->vals[k], tt->tupdesc);
 			result = table_tuple_update(bw->rel, &old, bu->slot, cid, GetActiveSnapshot(), InvalidSnapshot,
 										true, &tmfd, &lockmode, &update_indexes);
@@ -742,18 +852,12 @@ cs_bulk_update_rows(CsBulkUpdate *bu, const char *query, int nargs, Oid *types, 
 				case TM_Ok:
 					updated++;
 					if (update_indexes && bw->rri->ri_NumIndices > 0)
-						entries_add(&bw->ie, bu->slot);
+						entries_add(&bw->ie, bu->slot, same_key(bu));
 					break;
 				case TM_Updated:
 				case TM_Deleted:
 					/* changed since the query's snapshot: the caller's UPDATE takes it */
-					if (*nretry == cap)
-					{
-						cap = Max(cap * 2, 64);
-						*retry = *retry == NULL ? palloc(sizeof(int64) * cap) :
-							repalloc(*retry, sizeof(int64) * cap);
-					}
-					(*retry)[(*nretry)++] = DatumGetInt64(bu->slot->tts_values[bu->idcol]);
+					retry_add(retry, nretry, &cap, DatumGetInt64(bu->slot->tts_values[bu->idcol]));
 					break;
 				default:
 					/* a row updated twice by this command, or locked by it: never here */

@@ -650,7 +650,7 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 	const char *sep;
 	int			f;
 
-	appendStringInfo(sql, "SELECT m.rn, m.id, m.warnings, m.changed, %s"
+	appendStringInfo(sql, "SELECT m.rn, m.id, m.cs_ctid, m.warnings, m.changed, %s"
 					 /*
 					  * regroup: the change can move the contact to another
 					  * person (an identifier, customer_id or the split flag
@@ -695,7 +695,7 @@ append_merge_select(StringInfo sql, CsImport *imp, bool in_match)
 			sep = ", ";
 		}
 	appendStringInfoString(sql, ") AS changed "
-						   "FROM (SELECT w.rn, c.id, c.updated_at AS old_updated_at, "
+						   "FROM (SELECT w.rn, c.id, c.ctid AS cs_ctid, c.updated_at AS old_updated_at, "
 						   "c.unified_contact_id AS old_unified_contact_id");
 	/*
 	 * The stored values are read as columns: a whole-row reference would
@@ -1158,7 +1158,7 @@ run_phases(CsImport *imp)
 	resetStringInfo(&sql);
 	if (merge_in_match)
 		appendStringInfoString(&sql, "CREATE TEMP TABLE contactsync_upd ON COMMIT DROP AS "
-							   "SELECT m.rn, m.id, m.warnings, m.changed, false AS gone, m.regroup, m.previous "
+							   "SELECT m.rn, m.id, m.cs_ctid, m.warnings, m.changed, false AS gone, m.regroup, m.previous "
 							   "FROM pg_temp.contactsync_match m "
 							   "WHERE m.changed OR pg_catalog.cardinality(m.warnings) > 0");
 	else
@@ -1195,11 +1195,13 @@ run_phases(CsImport *imp)
 			 * which waits for the row and merges into its newest version.
 			 */
 			resetStringInfo(&sql);
-			appendStringInfoString(&sql, "SELECT c.ctid AS cs_ctid, c.*");
+			appendStringInfoString(&sql, "SELECT c.*, u.id AS id");
 			append_merge(&sql, imp, ", ", " AS ", "");
 			appendStringInfo(&sql, ", pg_catalog.now() AS updated_at "
 							 "FROM pg_temp.contactsync_upd u JOIN " WORK " w ON w.rn = u.rn "
-							 "JOIN %s.contactsync_contact c ON c.workspace = $1 AND c.id = u.id WHERE u.changed",
+							 "LEFT JOIN LATERAL (SELECT s.ctid AS cs_ctid, s.* FROM %s.contactsync_contact s "
+							 "WHERE s.ctid = u.cs_ctid AND s.workspace = $1 AND s.id = u.id OFFSET 0) c ON true "
+							 "WHERE u.changed",
 							 imp->schema);
 			bulk = cs_bulk_update(get_relname_relid("contactsync_contact", imp->schema_oid),
 								  sql.data, 6, mt, mv, mn, &retry, &nretry);
@@ -1406,9 +1408,14 @@ run_phases(CsImport *imp)
 			/*
 			 * unchanged: matched, with no update row.  When no statement
 			 * after matching failed or skipped a matched row, every match
-			 * is still open and the work table is not read.
+			 * is still open and the work table is not read; and when the
+			 * match computed the merge, its own rows say which have no
+			 * update row (neither changed nor warned).
 			 */
-			nmatched == 0 ? NULL : nmatched_open == nmatched ?
+			nmatched == 0 ? NULL : nmatched_open == nmatched && merge_in_match ?
+			"SELECT m.rn, m.id FROM pg_temp.contactsync_match m "
+			"WHERE NOT m.changed AND pg_catalog.cardinality(m.warnings) = 0" :
+			nmatched_open == nmatched ?
 			"SELECT m.rn, m.id FROM pg_temp.contactsync_match m "
 			"WHERE NOT EXISTS (SELECT 1 FROM pg_temp.contactsync_upd u WHERE u.rn = m.rn)" :
 			"SELECT w.rn, m.id FROM " WORK " w JOIN pg_temp.contactsync_match m ON m.rn = w.rn "

@@ -227,6 +227,36 @@ SELECT created FROM contactsync_import('twin_staging', 'line_uid', workspace => 
 SELECT count(*) AS contacts_in_twins FROM contactsync_contact WHERE workspace = 'twins';
 DROP INDEX one_name;
 
+-- Rule: in an update, the entry of a unique index for a new version that
+-- keeps the stored key is inserted without a uniqueness check (the old
+-- version holds that key until the transaction ends), and one whose key
+-- changes is checked.  With a unique index on the email: new phones for
+-- every contact (an indexed column, so none of these updates
+-- is heap-only) keep every email, and every index holds every new version;
+-- a row filling a blank email with another contact's stops the import with
+-- the index's error (23505), and nothing is written.
+CREATE UNIQUE INDEX one_email ON contactsync_contact (workspace, email);
+SELECT created FROM contactsync_import('write_staging', 'line_uid', workspace => 'uniq');
+CREATE TABLE rephone_staging AS
+  SELECT line_uid, '+8869' || lpad((row_number() OVER (ORDER BY line_uid))::text, 8, '0') AS phone
+    FROM write_staging WHERE line_uid LIKE 'U%';
+SELECT updated, unchanged, failed FROM contactsync_import('rephone_staging', 'line_uid', workspace => 'uniq');
+SELECT * FROM btrees_checked;
+SELECT count(*) FILTER (WHERE phone LIKE '+8869%') AS new_phones, count(*) AS contacts,
+       count(DISTINCT email) AS emails
+  FROM contactsync_contact WHERE workspace = 'uniq';
+CREATE TABLE steal_staging AS
+  SELECT (SELECT line_uid FROM contactsync_contact WHERE workspace = 'uniq' AND email IS NULL ORDER BY id LIMIT 1) AS line_uid,
+         (SELECT email FROM contactsync_contact WHERE workspace = 'uniq' AND email IS NOT NULL ORDER BY id LIMIT 1) AS email;
+\set VERBOSITY terse
+SELECT updated FROM contactsync_import('steal_staging', 'line_uid', workspace => 'uniq');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT count(*) AS holders_of_the_email FROM contactsync_contact c JOIN steal_staging s USING (email)
+ WHERE c.workspace = 'uniq';
+DROP INDEX one_email;
+DROP TABLE rephone_staging, steal_staging;
+
 -- Rule: with an index that is not a B-tree (GIN on the tags), every row's
 -- entries go in as the row is written, and that index finds the contacts.
 CREATE INDEX tags_gin ON contactsync_contact USING gin (tags);
