@@ -1187,12 +1187,17 @@ run_phases(CsImport *imp)
 			/*
 			 * The changed contacts' new versions written by cs_bulk_update
 			 * (src/bulk.c), their index entries in key order, from a
-			 * SELECT of each stored row (with its ctid) and its merged
-			 * values; contacts another transaction changed since that
-			 * SELECT's snapshot (and every contact, where the store needs
-			 * the executor's UPDATE: a trigger, row-level security, UPDATE
-			 * granted on columns only) are updated by the UPDATE below,
-			 * which waits for the row and merges into its newest version.
+			 * SELECT of each stored row and its merged values.  The row is
+			 * looked up by the ctid the match saw it at (no second join of
+			 * the store): that version cannot have been pruned since, as
+			 * the snapshot of the statement calling the import is older
+			 * and holds pruning back; if this SELECT's snapshot no longer
+			 * sees it, the row comes back without a ctid.  Such contacts,
+			 * those another transaction changed after that snapshot (and
+			 * every contact, where the store needs the executor's UPDATE:
+			 * a trigger, row-level security, UPDATE granted on columns
+			 * only) are updated by the UPDATE below, which waits for the
+			 * row and merges into its newest version.
 			 */
 			resetStringInfo(&sql);
 			appendStringInfoString(&sql, "SELECT c.*, u.id AS id");
